@@ -1,0 +1,143 @@
+"""Canonical layer model: the columns every reader returns.
+
+This module is the one place where Dutch register field names (BAG, BRK/DKK,
+IMRO) meet the English snake_case names used everywhere else. Each canonical
+layer is in EPSG:28992 and holds its identifier as a string (leading zeros
+kept).
+
+``buildings``
+    ``building_id`` (BAG pand identificatie, 16 digits), ``year_built``
+    (``Int64``, null for 9999 / unknown), ``status`` (BAG pand status as
+    spelled by the register), one nullable boolean per BAG gebruiksdoel
+    (see :data:`BAG_USE_COLUMNS`; null means the source has no uses, as in
+    3DBAG), ``floor_area_m2`` (sum of verblijfsobject areas, or the bag-light
+    maximum), ``n_units`` (number of verblijfsobjecten), ``height_m`` (roof
+    height above ground, 3DBAG 70th percentile), ``storeys`` (3DBAG
+    ``b3_bouwlagen``) and ``source`` (the reader that produced the row).
+``parcels``
+    ``parcel_id`` (kadastrale aanduiding ``AKR-sectie-perceelnummer``, e.g.
+    ``STN02-D-1234``), ``cadastral_object_id`` (the 14-digit Kadaster object
+    id), ``municipality_cadastral`` (kadastrale gemeente name), ``section``,
+    ``parcel_number``, ``registered_area_m2``, ``area_m2`` (of the polygon),
+    ``source``.
+``zoning``
+    ``object_id``, ``object_type`` (IMRO name: ``Enkelbestemming``,
+    ``Dubbelbestemming``, ``Gebiedsaanduiding``, ``Functieaanduiding``,
+    ``Bouwvlak``, ``Bouwaanduiding``, ``Maatvoering``, ``Bestemmingsplangebied``),
+    ``name`` (IMRO ``naam``), ``main_group`` (bestemmingshoofdgroep or
+    gebiedsaanduidinggroep), ``value`` (Maatvoering waarde), ``plan_id``,
+    ``plan_name``, ``plan_status``, ``plan_date``, ``imro_version``, ``source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BAG_DEMOLISHED_STATUSES",
+    "BAG_USE_COLUMNS",
+    "BUILDINGS",
+    "PARCELS",
+    "SCHEMAS",
+    "ZONING",
+    "LayerSchema",
+]
+
+#: BAG gebruiksdoel (as the register spells it) -> canonical boolean column.
+BAG_USE_COLUMNS: dict[str, str] = {
+    "woonfunctie": "use_residential",
+    "bijeenkomstfunctie": "use_assembly",
+    "celfunctie": "use_cell",
+    "gezondheidszorgfunctie": "use_health",
+    "industriefunctie": "use_industry",
+    "kantoorfunctie": "use_office",
+    "logiesfunctie": "use_lodging",
+    "onderwijsfunctie": "use_education",
+    "sportfunctie": "use_sport",
+    "winkelfunctie": "use_retail",
+    "overige gebruiksfunctie": "use_other",
+}
+
+#: BAG pand statuses that mean the building does not (or no longer) exist.
+BAG_DEMOLISHED_STATUSES: tuple[str, ...] = (
+    "Pand gesloopt",
+    "Sloopvergunning verleend",
+    "Niet gerealiseerd pand",
+    "Pand ten onrechte opgevoerd",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerSchema:
+    """Columns and dtypes of one canonical layer.
+
+    Parameters
+    ----------
+    name : str
+        Layer kind (``buildings``, ``parcels``, ``zoning``).
+    id_column : str
+        Column that identifies a feature; duplicates are reported.
+    dtypes : dict of str to str
+        Every canonical column (except ``geometry``) and its pandas dtype.
+    """
+
+    name: str
+    id_column: str
+    dtypes: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        """Column order of the canonical frame, geometry last."""
+        return [*self.dtypes, "geometry"]
+
+
+BUILDINGS = LayerSchema(
+    name="buildings",
+    id_column="building_id",
+    dtypes={
+        "building_id": "string",
+        "year_built": "Int64",
+        "status": "string",
+        **dict.fromkeys(BAG_USE_COLUMNS.values(), "boolean"),
+        "floor_area_m2": "Float64",
+        "n_units": "Int64",
+        "height_m": "Float64",
+        "storeys": "Int64",
+        "source": "string",
+    },
+)
+
+PARCELS = LayerSchema(
+    name="parcels",
+    id_column="parcel_id",
+    dtypes={
+        "parcel_id": "string",
+        "cadastral_object_id": "string",
+        "municipality_cadastral": "string",
+        "section": "string",
+        "parcel_number": "string",
+        "registered_area_m2": "Float64",
+        "area_m2": "Float64",
+        "source": "string",
+    },
+)
+
+ZONING = LayerSchema(
+    name="zoning",
+    id_column="object_id",
+    dtypes={
+        "object_id": "string",
+        "object_type": "string",
+        "name": "string",
+        "main_group": "string",
+        "value": "string",
+        "plan_id": "string",
+        "plan_name": "string",
+        "plan_status": "string",
+        "plan_date": "string",
+        "imro_version": "string",
+        "source": "string",
+    },
+)
+
+SCHEMAS: dict[str, LayerSchema] = {s.name: s for s in (BUILDINGS, PARCELS, ZONING)}
