@@ -1,0 +1,146 @@
+"""Candidates of a scan: buildings, parcels, zoning areas or grid cells.
+
+Every function returns a GeoDataFrame indexed by ``candidate_id`` (string)
+in EPSG:28992 with a ``candidate_kind`` column. Helpers add the attributes
+scans need that no single layer holds: uses derived from zoning for
+buildings without BAG uses, and the municipality of each candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kansenkaart.crs import RD_NEW
+from kansenkaart.layers.schema import BAG_USE_COLUMNS
+from kansenkaart.rules.predicates import zoning_group_at
+
+__all__ = [
+    "assign_municipality",
+    "candidates_from_buildings",
+    "candidates_from_grid",
+    "candidates_from_parcels",
+    "candidates_from_zoning",
+    "derive_uses_from_zoning",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _index(gdf: gpd.GeoDataFrame, id_col: str, kind: str) -> gpd.GeoDataFrame:
+    out = gdf.rename(columns={id_col: "candidate_id"}).set_index("candidate_id", drop=True)
+    out.index = out.index.astype(str)
+    out.insert(0, "candidate_kind", kind)
+    return out.sort_index(kind="stable")
+
+
+def candidates_from_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Use each building (BAG pand) as a candidate."""
+    out = _index(buildings, "building_id", "pand")
+    out["use_derived"] = False
+    return out
+
+
+def candidates_from_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Use each cadastral parcel as a candidate."""
+    return _index(parcels, "parcel_id", "perceel")
+
+
+def candidates_from_zoning(
+    zoning: gpd.GeoDataFrame, *, exclude: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Use each Enkelbestemming area as a candidate.
+
+    Parameters
+    ----------
+    zoning : geopandas.GeoDataFrame
+        Canonical zoning objects.
+    exclude : geopandas.GeoDataFrame, optional
+        Areas already covered by other candidates (parcels); zoning areas
+        whose representative point lies in them are left out.
+    """
+    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
+    enkel = enkel[["object_id", "main_group", "name", "plan_id", "geometry"]]
+    if exclude is not None and len(exclude):
+        pts = shapely.point_on_surface(np.asarray(enkel.geometry.values))
+        tree = shapely.STRtree(np.asarray(exclude.geometry.values))
+        idx, _ = tree.query(pts, predicate="within")
+        enkel = enkel[~np.isin(np.arange(len(enkel)), idx)]
+    return _index(enkel, "object_id", "bestemmingsvlak")
+
+
+def candidates_from_grid(area: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoDataFrame:
+    """Cover ``area`` with square cells; keep the cells that intersect it.
+
+    Cell ids read ``E{x}N{y}`` with the RD coordinates of the lower-left
+    corner in metres.
+    """
+    xmin, ymin, xmax, ymax = area.total_bounds
+    x0 = np.floor(xmin / cell_size_m) * cell_size_m
+    y0 = np.floor(ymin / cell_size_m) * cell_size_m
+    xs = np.arange(x0, xmax, cell_size_m)
+    ys = np.arange(y0, ymax, cell_size_m)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    cells = shapely.box(gx, gy, gx + cell_size_m, gy + cell_size_m)
+    keep = np.zeros(len(cells), dtype=bool)
+    idx, _ = shapely.STRtree(np.asarray(area.values)).query(cells, predicate="intersects")
+    keep[idx] = True
+    cells = shapely.intersection(cells[keep], shapely.union_all(np.asarray(area.values)))
+    ids = [f"E{int(x)}N{int(y)}" for x, y in zip(gx[keep], gy[keep], strict=True)]
+    gdf = gpd.GeoDataFrame({"cell_id": ids}, geometry=cells, crs=RD_NEW)
+    return _index(gdf, "cell_id", "rastercel")
+
+
+def derive_uses_from_zoning(
+    cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame | None,
+    mapping: dict[str, tuple[str, ...]],
+) -> gpd.GeoDataFrame:
+    """Fill the uses of buildings without BAG uses from the zoning main group.
+
+    Buildings whose source carries no uses (3DBAG) get the uses that
+    ``mapping`` gives for the main group of the Enkelbestemming they mostly
+    lie in; ``use_derived`` marks them (*afgeleid*). Buildings outside any
+    plan keep unknown uses.
+    """
+    cols = list(BAG_USE_COLUMNS.values())
+    no_uses = cand[cols].isna().all(axis=1)
+    if zoning is None or not no_uses.any() or not mapping:
+        return cand
+    group = zoning_group_at(cand[no_uses], zoning)
+    out = cand.copy()
+    target = group.dropna()
+    for col in cols:
+        out.loc[target.index, col] = False
+    for main_group, uses in mapping.items():
+        ids = target.index[target == main_group]
+        for use in uses:
+            out.loc[ids, BAG_USE_COLUMNS[use]] = True
+    out.loc[target.index, "use_derived"] = True
+    out["zoning_group"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[group.index, "zoning_group"] = group
+    logger.info("derived uses from zoning for %d buildings without BAG uses", len(target))
+    return out
+
+
+def assign_municipality(
+    cand: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    """Add ``municipality_code`` and ``municipality_name`` by representative point."""
+    out = cand.copy()
+    out["municipality_code"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["municipality_name"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if municipalities is None or not len(cand):
+        return out
+    pts = shapely.point_on_surface(np.asarray(cand.geometry.values))
+    tree = shapely.STRtree(np.asarray(municipalities.geometry.values))
+    left, right = tree.query(pts, predicate="within")
+    first = pd.Series(right, index=left).groupby(level=0).min()
+    out.iloc[first.index, out.columns.get_loc("municipality_code")] = (
+        municipalities["code"].to_numpy()[first.to_numpy()])
+    out.iloc[first.index, out.columns.get_loc("municipality_name")] = (
+        municipalities["name"].to_numpy()[first.to_numpy()])
+    return out

@@ -1,0 +1,84 @@
+"""The ``kansenkaart`` command line.
+
+Commands only parse options, call one library function and report. Errors of
+the package (:class:`kansenkaart.errors.KansenkaartError`) are printed without
+a traceback and exit with status 1; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from kansenkaart import __version__
+from kansenkaart.errors import KansenkaartError
+
+__all__ = ["cli"]
+
+
+class _Group(click.Group):
+    """Click group that turns package errors into one clear line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KansenkaartError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {err}", err=True)
+            click.echo("(run with --debug for the full traceback)", err=True)
+            sys.exit(1)
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    logging.basicConfig(
+        level=max(level, logging.DEBUG),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.captureWarnings(True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kansenkaart")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", count=True, help="Less log output.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
+    """Kansenkaart: find and rank sites for flexwonen in the Netherlands.
+
+    Start with `kansenkaart scan` to run the default scan on the embedded
+    data, or `kansenkaart layers inspect FILE` to check your own inputs.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    _configure_logging(verbose, quiet)
+
+
+def _register() -> None:
+    from kansenkaart.cli.layers_cmd import layers  # noqa: PLC0415
+    from kansenkaart.cli.scan_cmd import rules, scan  # noqa: PLC0415
+
+    cli.add_command(layers)
+    cli.add_command(scan)
+    cli.add_command(rules)
+    try:
+        from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
+
+        cli.add_command(map_command)
+    except ImportError:  # pragma: no cover - render module not installed yet
+        pass
+    try:
+        from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
+
+        cli.add_command(synth_command)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_register()

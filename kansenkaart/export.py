@@ -1,0 +1,141 @@
+"""Write scan results: GeoPackage, CSV, Excel and a JSON summary.
+
+Outputs are written into a temporary folder beside the target and moved into
+place only when complete, so a failed run never leaves half-written files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from kansenkaart.errors import ConfigError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from kansenkaart.pipeline import ScanResult
+
+__all__ = ["check_output_dir", "write_results"]
+
+logger = logging.getLogger(__name__)
+
+_OUTCOME_ORDER = {"scored": 0, "unknown": 1, "excluded": 2}
+
+
+def check_output_dir(out_dir: Path, *, overwrite: bool) -> None:
+    """Refuse an existing output folder unless ``overwrite`` is set."""
+    if out_dir.exists() and not overwrite:
+        msg = f"{out_dir} already exists. Choose another --out folder or add --overwrite."
+        raise ConfigError(msg)
+
+
+def _ordered(cand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    key = pd.DataFrame({
+        "o": cand["outcome"].map(_OUTCOME_ORDER),
+        "r": cand["rank"].astype("Float64").fillna(np.inf),
+        "id": cand.index.astype(str),
+    }, index=cand.index)
+    order = key.sort_values(["o", "r", "id"]).index
+    return cand.loc[order]
+
+
+def _table(cand: gpd.GeoDataFrame) -> pd.DataFrame:
+    pts = shapely.point_on_surface(np.asarray(cand.geometry.values))
+    table = pd.DataFrame(cand.drop(columns="geometry"))
+    table["x"] = np.round(shapely.get_x(pts), 2)
+    table["y"] = np.round(shapely.get_y(pts), 2)
+    return table.reset_index()
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path, summary: dict[str, Any]) -> None:
+    from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="kandidaten", index=False)
+        rules = pd.DataFrame(summary["rules"])[["id", "title", "kind", "weight", "source",
+                                                 "rationale", "note", "status"]]
+        rules.to_excel(writer, sheet_name="regels", index=False)
+        for sheet in writer.book.worksheets:
+            sheet.freeze_panes = "B2"
+            sheet.auto_filter.ref = sheet.dimensions
+            for cell in sheet[1]:
+                cell.font = Font(bold=True, color="FFFFFF")
+                cell.fill = PatternFill("solid", fgColor="1F4E79")
+            for i, col in enumerate(sheet.iter_cols(min_row=1, max_row=50), start=1):
+                width = max(len(str(c.value or "")) for c in col)
+                sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+
+
+def _write_context(result: ScanResult, path: Path) -> None:
+    import geopandas as gpd  # noqa: PLC0415
+
+    bounds = shapely.box(*result.candidates.total_bounds).buffer(250)
+    for name, layer in result.context.items():
+        if not isinstance(layer, gpd.GeoDataFrame) or not len(layer):
+            continue
+        part = layer[layer.intersects(bounds)]
+        if name == "zoning":
+            part = part[part["object_type"] == "Enkelbestemming"][["main_group", "name", "plan_id", "geometry"]]
+        elif name == "buildings":
+            part = part[["building_id", "geometry"]]
+        elif name == "municipalities":
+            name = "boundary"
+            part = part[["code", "name", "geometry"]]
+        part.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_results(
+    result: ScanResult, out_dir: str | Path, *, overwrite: bool = False,
+    map_options: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``result`` into ``out_dir``, all or nothing.
+
+    Writes ``candidates.gpkg`` (layer ``candidates``), ``candidates.csv``
+    (with x/y of a representative point, byte-identical for identical
+    inputs), ``candidates.xlsx``, ``summary.json``, ``context.gpkg`` (layers
+    for the map) and, with sensitivity, ``leave_one_rule_out.csv``; with
+    ``map_options`` also ``map.html``.
+
+    Returns
+    -------
+    Path
+        The output folder.
+    """
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir, overwrite=overwrite)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        cand = _ordered(result.candidates)
+        cand.to_file(tmp / "candidates.gpkg", layer="candidates", driver="GPKG", engine="pyogrio")
+        table = _table(cand)
+        table.to_csv(tmp / "candidates.csv", index=False, lineterminator="\n", float_format="%.4f")
+        _write_xlsx(table, tmp / "candidates.xlsx", result.summary)
+        if result.leave_one_out is not None:
+            result.leave_one_out.to_csv(tmp / "leave_one_rule_out.csv", index=False, lineterminator="\n")
+        _write_context(result, tmp / "context.gpkg")
+        (tmp / "summary.json").write_text(
+            json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        if map_options is not None:
+            from kansenkaart.render import render_map  # noqa: PLC0415
+
+            render_map(tmp, tmp / "map.html", **map_options)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("results written to %s", out_dir)
+    return out_dir

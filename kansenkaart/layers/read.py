@@ -1,0 +1,125 @@
+"""Read any supported file into its canonical layer.
+
+These functions are the public entry to the readers in :mod:`kansenkaart.io`:
+they detect the format, call the right reader and check that the file holds
+the kind of layer the caller asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from kansenkaart.errors import DataSourceError
+from kansenkaart.io.detect import Detected, detect_format, get_reader
+from kansenkaart.layers.validate import OnInvalid
+
+__all__ = ["read_buildings", "read_layer", "read_parcels", "read_zoning"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | Path
+
+
+def read_layer(path: PathLike, *, on_invalid: OnInvalid = "fix") -> Any:
+    """Read ``path`` with the reader for its detected format.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any supported file (see :data:`kansenkaart.io.detect.SUPPORTED`).
+    on_invalid : {"raise", "fix", "drop"}, default "fix"
+        Policy for invalid geometries.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame or dict
+        The canonical layer; a table for ownership/vacancy CSVs, a metadata
+        dict for rasters.
+    """
+    detected = detect_format(path)
+    return _read(detected, on_invalid=on_invalid)
+
+
+def _read(detected: Detected, *, on_invalid: OnInvalid) -> Any:
+    reader = get_reader(detected.format)
+    logger.info("%s: reading as %s (%s)", detected.path, detected.kind, detected.format)
+    if detected.kind == "raster":
+        return reader(detected.path)
+    return reader(detected.path, on_invalid=on_invalid)
+
+
+def _read_kind(path: PathLike, kind: str, *, on_invalid: OnInvalid) -> gpd.GeoDataFrame:
+    detected = detect_format(path)
+    if detected.format == "canonical-parquet":
+        gdf = _read(detected, on_invalid=on_invalid)
+        found = gdf.attrs.get("kind")
+    else:
+        found = detected.kind
+        gdf = None
+    if found != kind:
+        msg = (
+            f"{path}: expected a {kind} layer but the file looks like "
+            f"{found or 'an unknown layer'} ({detected.format}). Pass it with the "
+            "option for that kind, or check the file."
+        )
+        raise DataSourceError(msg)
+    return gdf if gdf is not None else _read(detected, on_invalid=on_invalid)
+
+
+def read_buildings(path: PathLike, *, on_invalid: OnInvalid = "fix") -> gpd.GeoDataFrame:
+    """Read buildings (BAG GeoPackage, bag-light, LV-BAG XML, 3DBAG).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical buildings in EPSG:28992 (see :mod:`kansenkaart.layers.schema`).
+
+    Raises
+    ------
+    DataSourceError
+        When the file is unreadable or holds no buildings.
+    """
+    return _read_kind(path, "buildings", on_invalid=on_invalid)
+
+
+def read_parcels(path: PathLike, *, on_invalid: OnInvalid = "fix") -> gpd.GeoDataFrame:
+    """Read cadastral parcels (DKK GeoPackage, DKK GML v4/v5).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical parcels in EPSG:28992 with the polygon outline.
+    """
+    return _read_kind(path, "parcels", on_invalid=on_invalid)
+
+
+def read_zoning(
+    paths: PathLike | Iterable[PathLike], *, on_invalid: OnInvalid = "fix"
+) -> gpd.GeoDataFrame:
+    """Read one or more IMRO plans and combine them with plan precedence.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        IMRO2008/IMRO2012 GML files or GeoPackages converted from them.
+    on_invalid : {"raise", "fix", "drop"}, default "fix"
+        Policy for invalid geometries.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical zoning objects; overlaps between plans are resolved by
+        :func:`kansenkaart.layers.zoning.combine_plans` and reported in
+        ``attrs["conflicts"]``.
+    """
+    from kansenkaart.layers.zoning import combine_plans  # noqa: PLC0415
+
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    frames = [_read_kind(p, "zoning", on_invalid=on_invalid) for p in paths]
+    return combine_plans(frames)

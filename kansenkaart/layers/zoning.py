@@ -1,0 +1,333 @@
+"""Combine several bestemmingsplannen into one zoning layer, and summarise it.
+
+Plans can overlap: a newer partial revision (``partiële herziening``) or a
+draft next to the plan in force. :func:`combine_plans` decides which plan
+applies where, with this precedence (highest first):
+
+1. plan status, ranked by :data:`STATUS_RANK`: ``onherroepelijk`` (3) over
+   ``vastgesteld`` / ``deels onherroepelijk`` / ``geconsolideerd`` (2) over
+   ``ontwerp`` / ``voorontwerp`` / ``concept`` (1) over anything else (0);
+2. then the newer ``plan_date`` (ISO date) over the older;
+3. then the smaller ``plan_id`` (alphabetically), so the result never depends
+   on the order of the inputs.
+
+Every object of a lower-precedence plan is clipped to the part outside the
+``Bestemmingsplangebied`` of every higher-precedence plan that overlaps it.
+Each overlap is reported as a conflict record and as a
+:class:`~kansenkaart.errors.KansenkaartWarning`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kansenkaart.errors import ConfigError, CRSError, GeometryError, KansenkaartWarning
+from kansenkaart.layers.schema import ZONING
+from kansenkaart.layers.validate import require_columns, to_canonical
+
+__all__ = ["STATUS_RANK", "combine_plans", "plan_precedence", "zoning_summary"]
+
+logger = logging.getLogger(__name__)
+
+PLAN_AREA = "Bestemmingsplangebied"
+
+#: plan_status (lower case) -> precedence rank; unknown statuses rank 0.
+STATUS_RANK: dict[str, int] = {
+    "onherroepelijk": 3,
+    "geheel onherroepelijk in werking": 3,
+    "vastgesteld": 2,
+    "deels onherroepelijk": 2,
+    "deels onherroepelijk in werking": 2,
+    "geconsolideerd": 2,
+    "ontwerp": 1,
+    "voorontwerp": 1,
+    "concept": 1,
+}
+
+OnConflict = Literal["resolve", "keep", "raise"]
+
+
+def _check_frames(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    if not frames:
+        msg = "combine_plans needs at least one zoning layer."
+        raise ConfigError(msg)
+    crs = frames[0].crs
+    for i, frame in enumerate(frames):
+        require_columns(frame.columns, ZONING.columns, source=f"zoning layer {i}")
+        if frame.crs != crs:
+            msg = (
+                f"zoning layer {i} is in {frame.crs}, layer 0 in {crs}. Read every "
+                "plan with kansenkaart.io.imro so all are in EPSG:28992."
+            )
+            raise CRSError(msg)
+    plan_ids = [pid for f in frames for pid in pd.unique(f["plan_id"].dropna())]
+    repeated = sorted({p for p in plan_ids if plan_ids.count(p) > 1})
+    if repeated:
+        msg = (
+            f"plan(s) {', '.join(repeated)} occur in more than one input layer. "
+            "Pass each plan once."
+        )
+        raise ConfigError(msg)
+    combined = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=crs)
+
+
+def plan_precedence(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the plans of a zoning layer ordered from highest to lowest precedence.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Canonical zoning layer with one or more plans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``plan_id`` with ``plan_status``, ``plan_date``,
+        ``status_rank`` and ``precedence`` (0 = highest), sorted by precedence.
+    """
+    plans = gdf.drop_duplicates("plan_id")[
+        ["plan_id", "plan_status", "plan_date"]
+    ].copy()
+    status = plans["plan_status"].astype("string").str.strip().str.lower()
+    plans["status_rank"] = status.map(STATUS_RANK).fillna(0).astype(int)
+    plans["_date"] = plans["plan_date"].astype("string").fillna("")
+    plans = plans.sort_values(
+        ["status_rank", "_date", "plan_id"], ascending=[False, False, True]
+    )
+    plans["precedence"] = np.arange(len(plans))
+    return plans.drop(columns="_date").set_index("plan_id")
+
+
+def _plan_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    areas = gdf.loc[gdf["object_type"] == PLAN_AREA, ["plan_id", "geometry"]]
+    # dissolve: one (multi)polygon per plan, vectorised per group
+    return areas.dissolve(by="plan_id").geometry
+
+
+def _overlaps(
+    areas: gpd.GeoSeries, order: pd.DataFrame, *, min_overlap_m2: float
+) -> pd.DataFrame:
+    """Every pair of overlapping plan areas, with the winner and overlap area."""
+    geoms = areas.values
+    left, right = areas.sindex.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    pairs = pd.DataFrame(
+        {"a": areas.index[left], "b": areas.index[right], "overlap_m2": overlap}
+    )
+    pairs = pairs.loc[pairs["overlap_m2"] > min_overlap_m2]
+    rank = order["precedence"]
+    a_wins = rank.loc[pairs["a"]].to_numpy() < rank.loc[pairs["b"]].to_numpy()
+    pairs["winner"] = np.where(a_wins, pairs["a"], pairs["b"])
+    pairs["loser"] = np.where(a_wins, pairs["b"], pairs["a"])
+    return pairs.reset_index(drop=True)
+
+
+def _conflict_records(pairs: pd.DataFrame, order: pd.DataFrame) -> list[dict[str, Any]]:
+    records = []
+    for row in pairs.itertuples(index=False):  # one per plan pair, not per geometry
+        win, lose = order.loc[row.winner], order.loc[row.loser]
+        if win["status_rank"] != lose["status_rank"]:
+            reason = f"status {win['plan_status']} over {lose['plan_status']}"
+        elif win["plan_date"] != lose["plan_date"]:
+            reason = f"newer plan_date {win['plan_date']} over {lose['plan_date']}"
+        else:
+            reason = "same status and date: plan_id order"
+        records.append(
+            {
+                "plans": (row.winner, row.loser),
+                "winner": row.winner,
+                "loser": row.loser,
+                "overlap_m2": round(float(row.overlap_m2), 2),
+                "reason": reason,
+            }
+        )
+    return records
+
+
+def _clip_losers(
+    gdf: gpd.GeoDataFrame, areas: gpd.GeoSeries, pairs: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """Remove from each losing plan's objects the area of the plans that beat it."""
+    covering = (
+        gpd.GeoDataFrame(
+            {"loser": pairs["loser"].to_numpy()},
+            geometry=areas.loc[pairs["winner"]].to_numpy(),
+            crs=gdf.crs,
+        )
+        .dissolve(by="loser")
+        .geometry
+    )
+    hit = gdf["plan_id"].isin(covering.index).to_numpy()
+    geoms = gdf.geometry.to_numpy().copy()
+    cutters = covering.loc[gdf.loc[hit, "plan_id"]].to_numpy()
+    geoms[hit] = shapely.difference(geoms[hit], cutters)
+    polygonal = shapely.get_type_id(geoms) >= 0
+    geoms = np.where(polygonal, geoms, None)
+    out = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    keep = ~(out.geometry.is_empty | out.geometry.isna()) & (out.geometry.area > 0)
+    n_dropped = int((~keep).sum())
+    if n_dropped:
+        logger.info(
+            "combine_plans: %d objects lie wholly inside a stronger plan", n_dropped
+        )
+    return out.loc[keep]
+
+
+def combine_plans(
+    frames: Sequence[gpd.GeoDataFrame],
+    *,
+    on_conflict: OnConflict = "resolve",
+    min_overlap_m2: float = 1.0,
+) -> gpd.GeoDataFrame:
+    """Load several plans together, resolving where their plan areas overlap.
+
+    Parameters
+    ----------
+    frames : sequence of geopandas.GeoDataFrame
+        Canonical zoning layers (from :func:`kansenkaart.io.imro.read_imro_gml`
+        or ``read_imro_gpkg``), one or more plans each, all in EPSG:28992.
+    on_conflict : {"resolve", "keep", "raise"}, default "resolve"
+        ``"resolve"`` clips the objects of the lower-precedence plan to the
+        area outside the higher plan's ``Bestemmingsplangebied`` (see the
+        module docstring for the precedence); ``"keep"`` only reports the
+        overlaps; ``"raise"`` raises :class:`GeometryError` on any overlap.
+    min_overlap_m2 : float, default 1.0
+        Overlaps of at most this many m² (digitising slivers along a shared
+        boundary) are ignored.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical zoning layer with all plans, on a new RangeIndex. The
+        conflicts are in ``result.attrs["conflicts"]``: a list of dicts with
+        ``plans`` (winner, loser), ``winner``, ``loser``, ``overlap_m2`` and
+        ``reason``.
+
+    Raises
+    ------
+    ConfigError
+        When no layer is given or one plan occurs in several layers.
+    CRSError
+        When the layers are in different CRSs.
+    GeometryError
+        When plans overlap and ``on_conflict="raise"``.
+
+    Warns
+    -----
+    KansenkaartWarning
+        One per overlap, naming both plans, the overlap area and the winner.
+
+    Examples
+    --------
+    >>> from kansenkaart.io.imro import read_imro_gpkg
+    >>> dorp = read_imro_gpkg(
+    ...     "data/katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg"
+    ... )
+    >>> horst = read_imro_gpkg(
+    ...     "data/katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"
+    ... )
+    >>> zoning = combine_plans([dorp, horst])
+    >>> zoning.attrs["conflicts"]
+    []
+    """
+    if on_conflict not in ("resolve", "keep", "raise"):
+        msg = f"on_conflict must be 'resolve', 'keep' or 'raise', not {on_conflict!r}"
+        raise ConfigError(msg)
+    gdf = _check_frames(frames)
+    order = plan_precedence(gdf)
+    areas = _plan_areas(gdf)
+    pairs = _overlaps(areas, order, min_overlap_m2=min_overlap_m2)
+    conflicts = _conflict_records(pairs, order)
+    if conflicts and on_conflict == "raise":
+        first = conflicts[0]
+        msg = (
+            f"{len(conflicts)} plan overlap(s), e.g. {first['winner']} and "
+            f"{first['loser']} overlap by {first['overlap_m2']} m². Use "
+            "on_conflict='resolve' to let the stronger plan win."
+        )
+        raise GeometryError(msg)
+    for c in conflicts:
+        action = "clipped" if on_conflict == "resolve" else "kept unchanged"
+        warnings.warn(
+            f"Plans {c['winner']} and {c['loser']} overlap by {c['overlap_m2']} m²; "
+            f"{c['winner']} wins ({c['reason']}), the objects of {c['loser']} are "
+            f"{action} there.",
+            KansenkaartWarning,
+            stacklevel=2,
+        )
+    if conflicts and on_conflict == "resolve":
+        gdf = _clip_losers(gdf, areas, pairs)
+    out = to_canonical(gdf.reset_index(drop=True), ZONING)
+    out.attrs["conflicts"] = conflicts
+    logger.info(
+        "combine_plans: %d plans, %d objects, %d conflicts",
+        len(order),
+        len(out),
+        len(conflicts),
+    )
+    return out
+
+
+def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Summarise a zoning layer per plan (what ``kansenkaart layers inspect`` prints).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Canonical zoning layer with one or more plans.
+
+    Returns
+    -------
+    list of dict
+        One dict per plan, in order of first appearance: ``plan_id``,
+        ``plan_name``, ``plan_status``, ``plan_date``, ``counts``
+        (object_type -> number of objects) and ``main_groups``
+        (bestemmingshoofdgroep -> number of Enkelbestemmingen, largest first).
+
+    Examples
+    --------
+    >>> from kansenkaart.io.imro import read_imro_gpkg
+    >>> plan = read_imro_gpkg(
+    ...     "tests/data/goes_NL.IMRO.0664.BPBS03-ON99_stationsomgeving_zuidwest.gpkg"
+    ... )
+    >>> zoning_summary(plan)[0]["main_groups"]["kantoor"]
+    4
+    """
+    require_columns(gdf.columns, ZONING.columns, source="zoning layer")
+    counts = gdf.groupby(["plan_id", "object_type"], sort=False).size()
+    enkel = gdf.loc[gdf["object_type"] == "Enkelbestemming"]
+    groups = enkel.groupby("plan_id", sort=False)["main_group"].value_counts()
+    plans = gdf.drop_duplicates("plan_id")
+    summary = []
+    for plan in plans.itertuples(index=False):  # one row per plan
+        pid = plan.plan_id
+        summary.append(
+            {
+                "plan_id": pid,
+                "plan_name": _scalar(plan.plan_name),
+                "plan_status": _scalar(plan.plan_status),
+                "plan_date": _scalar(plan.plan_date),
+                "counts": {str(k): int(v) for k, v in counts.loc[pid].items()},
+                "main_groups": (
+                    {str(k): int(v) for k, v in groups.loc[pid].items()}
+                    if pid in groups.index.get_level_values(0)
+                    else {}
+                ),
+            }
+        )
+    return summary
+
+
+def _scalar(value: Any) -> Any:
+    return None if pd.isna(value) else value

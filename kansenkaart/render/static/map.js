@@ -1,0 +1,449 @@
+/* kansenkaart map: candidates, side panel, filters, popups, legend, watermark.
+ * Our own code (EUPL-1.2). Reads the payload written by kansenkaart.render;
+ * every text from the data is inserted with textContent, never as HTML.
+ * The page makes no network request: no basemap unless one was asked for. */
+(function () {
+  "use strict";
+
+  var OUTCOMES = ["scored", "unknown", "excluded"];
+  var OUTCOME_NL = { scored: "Gescoord", unknown: "Onbekend", excluded: "Uitgesloten" };
+  var CLASSES = [
+    { min: 80, color: "#253494", label: "score 80–100" },
+    { min: 60, color: "#2c7fb8", label: "score 60–80" },
+    { min: 40, color: "#41b6c4", label: "score 40–60" },
+    { min: 20, color: "#a1dab4", label: "score 20–40" },
+    { min: -Infinity, color: "#ffffb2", label: "score 0–20" }
+  ];
+  var UNKNOWN_COLOR = "#c51b7d";
+  var EXCLUDED_COLOR = "#a0a0a0";
+  var ZONING_COLORS = ["#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6",
+    "#ffffcc", "#e5d8bd", "#fddaec", "#f2f2f2"];
+  var POLYGON_ZOOM = 15;
+  var PAGE = 300;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function scoreColor(score) {
+    for (var k = 0; k < CLASSES.length; k++) {
+      if (score >= CLASSES[k].min) { return CLASSES[k].color; }
+    }
+    return CLASSES[CLASSES.length - 1].color;
+  }
+
+  /* ---- data ------------------------------------------------------------ */
+
+  function decodeCoords(xy) {
+    var out = new Float64Array(xy.length);
+    var x = 0, y = 0;
+    for (var k = 0; k < xy.length; k += 2) {
+      x += xy[k]; y += xy[k + 1];
+      out[k] = x / 1e6; out[k + 1] = y / 1e6;
+    }
+    return out;
+  }
+
+  function latLngsOf(geom, coords, g) {
+    var polys = [];
+    for (var p = geom.part[g]; p < geom.part[g + 1]; p++) {
+      var rings = [];
+      for (var r = geom.poly[p]; r < geom.poly[p + 1]; r++) {
+        var ring = [];
+        for (var v = geom.ring[r]; v < geom.ring[r + 1]; v++) {
+          ring.push([coords[2 * v + 1], coords[2 * v]]);
+        }
+        rings.push(ring);
+      }
+      polys.push(rings);
+    }
+    return polys;
+  }
+
+  function decodeCandidates(data) {
+    var c = data.candidates, s = data.strings, list = [];
+    for (var i = 0; i < c.id.length; i++) {
+      list.push({
+        i: i, id: c.id[i], outcome: OUTCOMES[c.outcome[i]], score: c.score[i],
+        rank: c.rank[i], rankM: c.rank_m[i], muni: s[c.muni[i]],
+        reason: s[c.reason[i]], lat: c.point[2 * i + 1] / 1e6, lon: c.point[2 * i] / 1e6,
+        rules: c.rules.map(function (col) { return s[col[i]]; }),
+        fields: c.fields.map(function (col) { return s[col[i]]; })
+      });
+    }
+    return list;
+  }
+
+  /* ---- styles ---------------------------------------------------------- */
+
+  function pathStyle(cand) {
+    if (cand.outcome === "scored") {
+      return { color: "#222", weight: 1, fillColor: scoreColor(cand.score), fillOpacity: 0.9 };
+    }
+    if (cand.outcome === "unknown") {
+      return { color: UNKNOWN_COLOR, weight: 2, dashArray: "4 3", fillColor: UNKNOWN_COLOR,
+        fillOpacity: 0.3 };
+    }
+    return { color: "#777", weight: 0.5, fillColor: EXCLUDED_COLOR, fillOpacity: 0.3 };
+  }
+
+  function pointStyle(cand) {
+    var style = pathStyle(cand);
+    style.radius = cand.outcome === "scored" ? (cand.rank <= 10 ? 7 : 5) :
+      (cand.outcome === "unknown" ? 4 : 3);
+    style.dashArray = null;
+    style.weight = cand.outcome === "scored" ? 1 : 1.5;
+    return style;
+  }
+
+  /* ---- popups ---------------------------------------------------------- */
+
+  function popupHeading(cand) {
+    if (cand.outcome === "scored") {
+      return "#" + cand.rank + " · " + cand.id;
+    }
+    return OUTCOME_NL[cand.outcome] + " · " + cand.id;
+  }
+
+  function popupRules(cand, meta) {
+    var table = el("table", "kk-rules");
+    var head = el("tr");
+    ["Regel", "Resultaat", "Bron"].forEach(function (t) { head.appendChild(el("th", null, t)); });
+    table.appendChild(head);
+    meta.rules.forEach(function (rule, k) {
+      var row = el("tr", "kk-rule-" + rule.kind);
+      var name = el("td");
+      name.appendChild(el("b", null, rule.id));
+      name.appendChild(el("div", "kk-small", rule.title));
+      row.appendChild(name);
+      row.appendChild(el("td", "kk-result", cand.rules[k]));
+      row.appendChild(el("td", "kk-small", rule.source));
+      table.appendChild(row);
+    });
+    return table;
+  }
+
+  function popupContent(cand, meta) {
+    var box = el("div", "kk-popup");
+    box.appendChild(el("h3", null, popupHeading(cand)));
+    var line = cand.outcome === "scored" ? "Score " + cand.score.toFixed(1) +
+      (cand.rankM ? " · nr. " + cand.rankM + " in de gemeente" : "") : OUTCOME_NL[cand.outcome];
+    box.appendChild(el("p", "kk-line", line + " · " + cand.muni));
+    box.appendChild(el("p", "kk-reason", cand.reason));
+    if (meta.fields.length) {
+      var dl = el("dl", "kk-fields");
+      meta.fields.forEach(function (f, k) {
+        dl.appendChild(el("dt", null, f.label));
+        dl.appendChild(el("dd", null, cand.fields[k] || "–"));
+      });
+      box.appendChild(dl);
+    }
+    box.appendChild(popupRules(cand, meta));
+    return box;
+  }
+
+  /* ---- the app --------------------------------------------------------- */
+
+  function App(map, data) {
+    this.map = map;
+    this.meta = data.meta;
+    this.cands = decodeCandidates(data);
+    this.geom = data.candidates.geom;
+    this.coords = decodeCoords(this.geom.xy);
+    this.visible = this.cands.map(function () { return true; });
+    this.filter = { outcomes: { scored: true, unknown: true, excluded: true }, muni: "" };
+    this.shown = PAGE;
+    this.points = null;
+    this.polys = null;
+    this.active = null;
+  }
+
+  App.prototype.openPopup = function (cand) {
+    L.popup({ maxWidth: 420, maxHeight: 340, autoPanPadding: [20, 20] })
+      .setLatLng([cand.lat, cand.lon])
+      .setContent(popupContent(cand, this.meta))
+      .openOn(this.map);
+  };
+
+  App.prototype.makeLayer = function (cand, polygon) {
+    var self = this;
+    var layer = polygon ?
+      L.polygon(latLngsOf(this.geom, this.coords, cand.i), pathStyle(cand)) :
+      L.circleMarker([cand.lat, cand.lon], pointStyle(cand));
+    layer.on("click", function () { self.openPopup(cand); });
+    return layer;
+  };
+
+  App.prototype.buildLayers = function (polygon) {
+    var layers = new Array(this.cands.length);
+    for (var i = this.cands.length - 1; i >= 0; i--) {
+      layers[i] = this.makeLayer(this.cands[i], polygon);
+    }
+    return { all: layers, group: L.layerGroup() };
+  };
+
+  App.prototype.fillGroup = function (set) {
+    set.group.clearLayers();
+    /* reverse order: the best ranked candidates are drawn last, on top */
+    for (var i = this.cands.length - 1; i >= 0; i--) {
+      if (this.visible[i]) { set.group.addLayer(set.all[i]); }
+    }
+  };
+
+  App.prototype.updateMode = function () {
+    var wantPolys = this.map.getZoom() >= POLYGON_ZOOM;
+    if (wantPolys && !this.polys) {
+      this.polys = this.buildLayers(true);
+      this.fillGroup(this.polys);
+    }
+    var next = wantPolys ? this.polys : this.points;
+    if (next === this.active) { return; }
+    if (this.active) { this.map.removeLayer(this.active.group); }
+    this.active = next;
+    next.group.addTo(this.map);
+  };
+
+  App.prototype.applyFilter = function () {
+    var f = this.filter;
+    this.visible = this.cands.map(function (c) {
+      return f.outcomes[c.outcome] && (!f.muni || c.muni === f.muni);
+    });
+    this.fillGroup(this.points);
+    if (this.polys) { this.fillGroup(this.polys); }
+    this.shown = PAGE;
+    this.renderList();
+  };
+
+  App.prototype.focus = function (cand) {
+    var zoom = Math.max(this.map.getZoom(), POLYGON_ZOOM + 2);
+    this.map.setView([cand.lat, cand.lon], Math.min(zoom, 19));
+    this.openPopup(cand);
+  };
+
+  /* ---- panel ----------------------------------------------------------- */
+
+  App.prototype.renderTitle = function (panel) {
+    var m = this.meta, head = el("header", "kk-title");
+    head.appendChild(el("h1", null, m.title));
+    var scan = [m.scan.name, m.scan.unit, m.scan.regime].filter(Boolean).join(" · ");
+    head.appendChild(el("div", "kk-sub", scan));
+    head.appendChild(el("div", "kk-sub", "Gemaakt " + (m.created || "?").slice(0, 16).replace("T", " ") +
+      " · regelset " + (m.scan.version || "?") + " · kansenkaart " + (m.package_version || "?")));
+    if (m.attribution.length) {
+      head.appendChild(el("div", "kk-sub kk-attribution", "Bronnen: " + m.attribution.join(" · ")));
+    }
+    if (m.recipient) {
+      head.appendChild(el("div", "kk-confidential", "Vertrouwelijk — alleen voor " + m.recipient));
+    }
+    panel.appendChild(head);
+  };
+
+  App.prototype.countBy = function (outcome) {
+    return this.cands.filter(function (c) { return c.outcome === outcome; }).length;
+  };
+
+  App.prototype.renderFilters = function (panel) {
+    var self = this, box = el("section", "kk-filters");
+    OUTCOMES.forEach(function (o) {
+      var label = el("label", "kk-check kk-" + o), input = el("input");
+      input.type = "checkbox"; input.checked = true; input.value = o; input.id = "kk-filter-" + o;
+      input.addEventListener("change", function () {
+        self.filter.outcomes[o] = input.checked; self.applyFilter();
+      });
+      label.appendChild(input);
+      label.appendChild(el("span", "kk-swatch kk-swatch-" + o));
+      label.appendChild(document.createTextNode(OUTCOME_NL[o] + " (" + self.countBy(o) + ")"));
+      box.appendChild(label);
+    });
+    box.appendChild(this.muniSelect());
+    panel.appendChild(box);
+  };
+
+  App.prototype.muniSelect = function () {
+    var self = this, select = el("select");
+    select.id = "kk-filter-muni";
+    select.setAttribute("aria-label", "Gemeente");
+    var all = el("option", null, "Alle gemeenten"); all.value = ""; select.appendChild(all);
+    var names = Array.from(new Set(this.cands.map(function (c) { return c.muni; }))).sort();
+    names.forEach(function (n) { var o = el("option", null, n); o.value = n; select.appendChild(o); });
+    select.addEventListener("change", function () { self.filter.muni = select.value; self.applyFilter(); });
+    return select;
+  };
+
+  App.prototype.listRow = function (cand) {
+    var self = this, li = el("li", "kk-row kk-row-" + cand.outcome);
+    li.tabIndex = 0;
+    li.dataset.id = cand.id;
+    li.appendChild(el("span", "kk-rank", cand.outcome === "scored" ? cand.rank : "–"));
+    li.appendChild(el("span", "kk-score", cand.outcome === "scored" ? cand.score.toFixed(1) :
+      OUTCOME_NL[cand.outcome].toLowerCase()));
+    li.appendChild(el("span", "kk-id", cand.id));
+    li.appendChild(el("span", "kk-muni", cand.muni));
+    var go = function () { self.focus(cand); };
+    li.addEventListener("click", go);
+    li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { go(); } });
+    return li;
+  };
+
+  App.prototype.renderList = function () {
+    var list = this.listEl, count = 0, total = 0;
+    list.textContent = "";
+    var frag = document.createDocumentFragment();
+    for (var i = 0; i < this.cands.length; i++) {
+      if (!this.visible[i]) { continue; }
+      total++;
+      if (count < this.shown) { frag.appendChild(this.listRow(this.cands[i])); count++; }
+    }
+    list.appendChild(frag);
+    this.listHead.textContent = "Ranglijst · " + total + " kandidaten" +
+      (total > count ? " (eerste " + count + " getoond)" : "");
+    this.moreBtn.hidden = total <= count;
+  };
+
+  App.prototype.renderSources = function (panel) {
+    var m = this.meta, foot = el("footer", "kk-sources");
+    var rules = el("details"), sum = el("summary", null, "Regels (" + m.rules.length + ")");
+    rules.appendChild(sum);
+    m.rules.forEach(function (r) {
+      rules.appendChild(el("div", "kk-small", r.id + " (" + r.kind + ") — " + r.title +
+        (r.source ? " — " + r.source : "")));
+    });
+    if (m.skipped_rules.length) {
+      rules.appendChild(el("div", "kk-small", "Niet toegepast: " + m.skipped_rules.join(", ")));
+    }
+    foot.appendChild(rules);
+    foot.appendChild(el("div", "kk-small", "Invoerbestanden: " + m.inputs.map(function (i) {
+      return i.name + (i.kind ? " (" + i.kind + ")" : "");
+    }).join(" · ")));
+    panel.appendChild(foot);
+  };
+
+  App.prototype.renderPanel = function () {
+    var self = this, panel = document.getElementById("kk-panel");
+    this.renderTitle(panel);
+    this.renderFilters(panel);
+    this.listHead = el("div", "kk-listhead");
+    this.listEl = el("ol", "kk-list");
+    this.listEl.id = "kk-list";
+    this.moreBtn = el("button", "kk-more", "Meer tonen");
+    this.moreBtn.type = "button";
+    this.moreBtn.addEventListener("click", function () { self.shown += PAGE; self.renderList(); });
+    panel.appendChild(this.listHead);
+    panel.appendChild(this.listEl);
+    panel.appendChild(this.moreBtn);
+    this.renderSources(panel);
+    this.renderList();
+  };
+
+  /* ---- legend, context, watermark --------------------------------------- */
+
+  function legendRow(box, color, label, cls) {
+    var row = el("div", "kk-legend-row");
+    var sw = el("span", "kk-swatch " + (cls || ""));
+    if (color) { sw.style.background = color; }
+    row.appendChild(sw);
+    row.appendChild(document.createTextNode(label));
+    box.appendChild(row);
+  }
+
+  App.prototype.addLegend = function (zoning) {
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var box = el("div", "kk-legend leaflet-bar");
+      box.appendChild(el("b", null, "Legenda"));
+      CLASSES.forEach(function (c) { legendRow(box, c.color, c.label); });
+      legendRow(box, null, "onbekend (gegevens ontbreken)", "kk-swatch-unknown");
+      legendRow(box, null, "uitgesloten", "kk-swatch-excluded");
+      zoning.forEach(function (z) { legendRow(box, z.color, "bestemming: " + z.name); });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    legend.addTo(this.map);
+  };
+
+  App.prototype.addContext = function (context) {
+    var renderer = L.canvas({ pane: "kk-context" }), overlays = {}, zoning = [];
+    this.map.createPane("kk-context").style.zIndex = 350;
+    var colorOf = {};
+    var styles = {
+      boundary: function () { return { color: "#444", weight: 2, dashArray: "6 4", fill: false }; },
+      zoning: function (f) {
+        var g = f.properties.main_group || "overig";
+        if (!(g in colorOf)) {
+          colorOf[g] = ZONING_COLORS[zoning.length % ZONING_COLORS.length];
+          zoning.push({ name: g, color: colorOf[g] });
+        }
+        return { stroke: false, fillColor: colorOf[g], fillOpacity: 0.5 };
+      },
+      buildings: function () { return { color: "#999", weight: 0.5, fillColor: "#ddd", fillOpacity: 0.6 }; }
+    };
+    var names = { zoning: "Bestemmingen (hoofdgroep)", buildings: "Gebouwen", boundary: "Gemeentegrens" };
+    ["zoning", "buildings", "boundary"].forEach(function (key) {
+      if (!context[key]) { return; }
+      overlays[names[key]] = L.geoJSON(context[key], {
+        renderer: renderer, interactive: false, style: styles[key]
+      }).addTo(this.map);
+    }, this);
+    return { overlays: overlays, zoning: zoning };
+  };
+
+  function renderWatermark(text) {
+    var box = document.getElementById("kk-watermark");
+    if (!text) { box.remove(); return; }
+    var inner = el("div", "kk-watermark-inner");
+    for (var k = 0; k < 120; k++) { inner.appendChild(el("span", null, text)); }
+    box.appendChild(inner);
+  }
+
+  App.prototype.fitAll = function () {
+    if (!this.cands.length) { return; }
+    var bounds = L.latLngBounds([]);
+    this.cands.forEach(function (c) { bounds.extend([c.lat, c.lon]); });
+    this.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 });
+  };
+
+  App.prototype.start = function (data) {
+    var self = this;
+    renderWatermark(this.meta.recipient);
+    var ctx = this.addContext(data.context || {});
+    var overlays = ctx.overlays;
+    this.map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) { overlays["Achtergrondkaart (extern)"] = layer; }
+    });
+    if (Object.keys(overlays).length) {
+      L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(this.map);
+    }
+    this.addLegend(ctx.zoning);
+    this.renderPanel();
+    this.fitAll();
+    this.points = this.buildLayers(false);
+    this.fillGroup(this.points);
+    this.updateMode();
+    this.map.on("zoomend", function () { self.updateMode(); });
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { window.__kkFirstDraw = performance.now(); });
+    });
+  };
+
+  App.prototype.countDrawn = function () {
+    return this.active ? this.active.group.getLayers().length : 0;
+  };
+
+  window.kansenkaartInit = function (map, data) {
+    var app = new App(map, data);
+    app.start(data);
+    /* A small read-only handle for the test suite and the benchmark. */
+    window.kansenkaart = {
+      countDrawn: function () { return app.countDrawn(); },
+      mode: function () { return app.active === app.polys ? "polygons" : "points"; },
+      total: function () { return app.cands.length; },
+      focus: function (id) {
+        var cand = app.cands.filter(function (c) { return c.id === id; })[0];
+        if (cand) { app.focus(cand); }
+      }
+    };
+  };
+})();

@@ -1,0 +1,117 @@
+"""Evaluate a scan's rules into a candidate x rule table."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from kansenkaart.rules.definition import Rule
+from kansenkaart.rules.predicates import PREDICATES, ScanContext
+
+__all__ = ["RuleTable", "evaluate_rules"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTable:
+    """Results of every rule for every candidate.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Indexed by ``candidate_id``, one column per evaluated rule id:
+        nullable booleans (veto, flag) or Float64 in [0, 1] (score); null is
+        unknown.
+    rules : tuple of Rule
+        The evaluated rules, in scan order.
+    skipped : tuple of Rule
+        Rules declared ``on_missing = "skip"`` whose layer is absent.
+    not_applicable : tuple of Rule
+        Rules that do not apply under the scan's regime.
+    """
+
+    values: pd.DataFrame
+    rules: tuple[Rule, ...]
+    skipped: tuple[Rule, ...] = ()
+    not_applicable: tuple[Rule, ...] = ()
+    not_applicable_for: pd.DataFrame | None = None
+
+
+def _evaluate_one(rule: Rule, cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
+    pred = PREDICATES[rule.predicate]
+    kwargs = dict(rule.params)
+    if rule.layer is not None:
+        kwargs["layer"] = rule.layer
+    if rule.layer is not None and rule.layer not in ctx.layers:
+        # layer absent for the whole scan and the rule is not skipped: unknown
+        dtype = "Float64" if pred.spec["output"] == "fraction" else "boolean"
+        return pd.Series(pd.NA, index=cand.index, dtype=dtype, name=rule.id)
+    result = pred.func(cand, ctx, **kwargs)
+    if rule.negate:
+        result = ~result.astype("boolean")
+    return result.rename(rule.id)
+
+
+def _attribute_skip(rule: Rule, cand: gpd.GeoDataFrame) -> pd.Series:
+    """Candidates for which an attribute veto or flag does not apply.
+
+    A veto or flag declared ``on_missing = "skip"`` on an attribute predicate
+    (e.g. storey height) is decided only where its attributes are known; for
+    the other candidates it is *not applicable*, shown as such, and neither
+    excludes nor makes the candidate unknown. Score rules never skip per
+    candidate: their weights must be comparable across candidates.
+    """
+    attrs = [a for a in PREDICATES[rule.predicate].spec["attributes"] if a in cand]
+    if rule.on_missing != "skip" or not attrs or rule.kind == "score":
+        return pd.Series(False, index=cand.index)
+    return cand[attrs].isna().any(axis=1)
+
+
+def evaluate_rules(
+    candidates: gpd.GeoDataFrame,
+    rules: tuple[Rule, ...] | list[Rule],
+    ctx: ScanContext,
+) -> RuleTable:
+    """Evaluate ``rules`` for every candidate, vectorised per rule.
+
+    Parameters
+    ----------
+    candidates : geopandas.GeoDataFrame
+        Indexed by ``candidate_id``, in EPSG:28992.
+    rules : sequence of Rule
+        The scan's rules (all regimes; those not applying are set aside).
+    ctx : ScanContext
+        Layers and scan parameters.
+
+    Returns
+    -------
+    RuleTable
+        Candidate x rule values; unknown (null) where a layer or attribute
+        needed to decide is missing.
+    """
+    applicable = [r for r in rules if ctx.regime in r.regimes]
+    not_applicable = tuple(r for r in rules if ctx.regime not in r.regimes)
+    skipped = tuple(
+        r for r in applicable
+        if r.on_missing == "skip" and r.layer is not None and r.layer not in ctx.layers
+    )
+    evaluated = tuple(r for r in applicable if r not in skipped)
+    columns = {r.id: _evaluate_one(r, candidates, ctx) for r in evaluated}
+    values = pd.DataFrame(columns, index=candidates.index)
+    not_applicable_for = pd.DataFrame(
+        {r.id: _attribute_skip(r, candidates) for r in evaluated}, index=candidates.index
+    )
+    for rid in not_applicable_for.columns:
+        if not_applicable_for[rid].any():  # not applicable here: "no hit"
+            values.loc[not_applicable_for[rid], rid] = False
+    for rule in skipped:
+        logger.info("rule %s skipped: layer %r not given", rule.id, rule.layer)
+    logger.info(
+        "evaluated %d rules for %d candidates (%d skipped)",
+        len(evaluated), len(candidates), len(skipped),
+    )
+    return RuleTable(values, evaluated, skipped, not_applicable, not_applicable_for)

@@ -1,0 +1,370 @@
+"""The closed vocabulary of rule predicates.
+
+Each predicate is a small vectorised function ``(candidates, ctx, **params)``
+returning a pandas Series aligned to the candidates' index
+(``candidate_id``). Yes/no predicates return a nullable boolean Series;
+score predicates return a ``Float64`` Series in [0, 1]. A null value means
+*unknown*: the layer or attribute needed to decide is missing for that
+candidate. Unknown is never treated as a pass.
+
+``kansenkaart rules list`` prints this vocabulary; the docstring of each
+predicate is its entry in the rule catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from kansenkaart.layers.schema import BAG_USE_COLUMNS
+from kansenkaart.rules._spatial import (
+    intersects_any,
+    nearest_distance,
+    overlap_share,
+    pair_overlap,
+    within_distance_any,
+)
+
+__all__ = ["PREDICATES", "Predicate", "ScanContext", "zoning_group_at"]
+
+REQUIRED = ...
+
+
+@dataclass(slots=True)
+class ScanContext:
+    """Everything a predicate may read besides the candidates.
+
+    Attributes
+    ----------
+    layers : dict
+        Loaded layers by name: GeoDataFrames, tables (DataFrames) or, for
+        rasters, a path.
+    regime : {"wabo", "ow"}
+    horizon_years : float
+        Temporary-exemption horizon of the scan.
+    reference_date : pandas.Timestamp
+        "Today" for durations such as vacancy.
+    """
+
+    layers: dict[str, Any]
+    regime: str = "wabo"
+    horizon_years: float = 10.0
+    reference_date: pd.Timestamp = field(default_factory=lambda: pd.Timestamp("today").normalize())
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """A predicate function and its parameter specification."""
+
+    func: Callable[..., pd.Series]
+    spec: dict[str, Any]
+
+    @property
+    def doc(self) -> str:
+        """First paragraph of the docstring, for the catalogue."""
+        return (self.func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+
+
+PREDICATES: dict[str, Predicate] = {}
+
+
+def _predicate(
+    *, output: str, params: dict[str, Any], needs_layer: bool = False,
+    default_layer: str | None = None, attributes: tuple[str, ...] = (),
+) -> Callable[[Callable[..., pd.Series]], Callable[..., pd.Series]]:
+    def register(func: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
+        PREDICATES[func.__name__] = Predicate(
+            func,
+            {"output": output, "params": params, "needs_layer": needs_layer,
+             "default_layer": default_layer, "attributes": attributes},
+        )
+        return func
+
+    return register
+
+
+def _bool(values: Any, index: pd.Index, unknown: Any = None) -> pd.Series:
+    out = pd.Series(np.asarray(values, dtype=bool), index=index, dtype="boolean")
+    if unknown is not None:
+        out[np.asarray(unknown, dtype=bool)] = pd.NA
+    return out
+
+
+def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
+    return np.asarray(frame.geometry.values)
+
+
+# --- candidate attributes -------------------------------------------------------
+
+
+@_predicate(output="bool", params={"uses": REQUIRED})
+def uses_any(cand: gpd.GeoDataFrame, ctx: ScanContext, *, uses: list[str]) -> pd.Series:
+    """Candidate has at least one of the BAG gebruiksdoelen in ``uses``.
+
+    Unknown when the source has no uses and none could be derived.
+    """
+    cols = [BAG_USE_COLUMNS[u] for u in uses]
+    all_cols = list(BAG_USE_COLUMNS.values())
+    known = cand[all_cols].notna().any(axis=1)
+    hit = cand[cols].fillna(False).astype(bool).any(axis=1)
+    return _bool(hit, cand.index, unknown=~known)
+
+
+@_predicate(output="bool", params={"values": REQUIRED})
+def status_in(cand: gpd.GeoDataFrame, ctx: ScanContext, *, values: list[str]) -> pd.Series:
+    """BAG status of the building is one of ``values``."""
+    status = cand["status"]
+    return _bool(status.isin(values).fillna(False), cand.index, unknown=status.isna())
+
+
+@_predicate(output="bool", params={"min_storey_height_m": REQUIRED},
+            attributes=("height_m", "storeys"))
+def storey_height_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, min_storey_height_m: float
+) -> pd.Series:
+    """Average storey height (roof height / storeys) is below the minimum.
+
+    Floor-to-floor height from 3DBAG is a proxy for the clear height of the
+    Transformatiemeter. Unknown where height or storeys are missing.
+    """
+    height = cand["height_m"].astype("Float64")
+    storeys = cand["storeys"].astype("Float64").where(cand["storeys"] > 0)
+    per_storey = height / storeys
+    return _bool((per_storey < min_storey_height_m).fillna(False), cand.index,
+                 unknown=per_storey.isna())
+
+
+@_predicate(output="fraction", params={"structural_years": REQUIRED}, default_layer="vacancy")
+def vacancy_duration(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, structural_years: float
+) -> pd.Series:
+    """Years vacant divided by the structural-vacancy threshold, capped at 1.
+
+    Buildings absent from the vacancy table count as not vacant (0).
+    """
+    table = ctx.layers[layer]
+    since = table.groupby("building_id")["vacant_since"].min()
+    start = cand.index.to_series().map(since)
+    years = (ctx.reference_date - pd.to_datetime(start)).dt.days / 365.25
+    value = (years / structural_years).clip(0, 1).fillna(0.0)
+    return value.astype("Float64")
+
+
+def _floor_area(cand: gpd.GeoDataFrame) -> pd.Series:
+    area = cand["floor_area_m2"].astype("Float64")
+    footprint = pd.Series(cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64")
+    gross = footprint * cand["storeys"].astype("Float64")
+    return area.fillna(gross).fillna(footprint)
+
+
+@_predicate(output="fraction", params={"unit_floor_area_m2": REQUIRED, "target_units": REQUIRED})
+def units_that_fit(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, unit_floor_area_m2: float,
+    target_units: float,
+) -> pd.Series:
+    """Dwellings that fit in the floor area, relative to a target (capped at 1).
+
+    Floor area is the BAG verblijfsobject area, else footprint x storeys,
+    else the footprint alone (one storey, a lower bound).
+    """
+    units = np.floor(_floor_area(cand) / unit_floor_area_m2)
+    return (units / target_units).clip(0, 1).astype("Float64")
+
+
+@_predicate(output="fraction", params={"penalty_from_year": REQUIRED, "penalty_to_year": REQUIRED})
+def year_built_outside(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, penalty_from_year: int,
+    penalty_to_year: int,
+) -> pd.Series:
+    """1 when the building year lies outside the penalised period, else 0."""
+    year = cand["year_built"].astype("Float64")
+    inside = (year >= penalty_from_year) & (year <= penalty_to_year)
+    return (1.0 - inside.astype("Float64")).astype("Float64")
+
+
+# --- layers -----------------------------------------------------------------------
+
+
+@_predicate(output="bool", params={}, needs_layer=True)
+def intersects_layer(cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str) -> pd.Series:
+    """Candidate intersects a feature of the layer (e.g. inside Natura 2000)."""
+    other = _geoms(ctx.layers[layer])
+    return _bool(intersects_any(_geoms(cand), other), cand.index)
+
+
+@_predicate(output="bool", params={"distance_m": REQUIRED}, needs_layer=True)
+def within_distance(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, distance_m: float
+) -> pd.Series:
+    """Candidate lies within ``distance_m`` of a feature of the layer."""
+    other = _geoms(ctx.layers[layer])
+    return _bool(within_distance_any(_geoms(cand), other, distance_m), cand.index)
+
+
+@_predicate(
+    output="fraction",
+    params={"full_score_distance_m": REQUIRED, "zero_score_distance_m": REQUIRED},
+    needs_layer=True,
+)
+def proximity(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str,
+    full_score_distance_m: float, zero_score_distance_m: float,
+) -> pd.Series:
+    """1 within the full-score distance of the layer, falling linearly to 0.
+
+    Used with existing buildings as a proxy for roads and utilities.
+    """
+    dist = nearest_distance(_geoms(cand), _geoms(ctx.layers[layer]), zero_score_distance_m)
+    span = max(zero_score_distance_m - full_score_distance_m, 1e-9)
+    value = np.clip((zero_score_distance_m - dist) / span, 0.0, 1.0)
+    return pd.Series(value, index=cand.index, dtype="Float64")
+
+
+def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Series:
+    """Main group of the Enkelbestemming with the largest overlap (or null)."""
+    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
+    left, right, area = pair_overlap(_geoms(cand), _geoms(enkel))
+    if not len(left):
+        return pd.Series(pd.NA, index=cand.index, dtype="string")
+    pairs = pd.DataFrame({"c": left, "z": right, "a": area})
+    best = pairs.sort_values(["c", "a", "z"], ascending=[True, False, True]).drop_duplicates("c")
+    groups = pd.Series(pd.NA, index=range(len(cand)), dtype="string")
+    groups.iloc[best["c"].to_numpy()] = enkel["main_group"].to_numpy()[best["z"].to_numpy()]
+    groups.index = cand.index
+    return groups
+
+
+def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
+    key = f"group_at:{layer}:{id(cand)}"
+    if key not in ctx.cache:
+        ctx.cache[key] = zoning_group_at(cand, ctx.layers[layer])
+    return ctx.cache[key]
+
+
+@_predicate(
+    output="bool", params={"groups": REQUIRED, "min_share": 0.5}, default_layer="zoning"
+)
+def zoning_group_share(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, groups: list[str],
+    min_share: float = 0.5,
+) -> pd.Series:
+    """At least ``min_share`` of the candidate lies in Enkelbestemmingen of ``groups``.
+
+    Unknown where no Enkelbestemming covers the candidate at all.
+    """
+    zoning = ctx.layers[layer]
+    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
+    geoms = _geoms(cand)
+    share = overlap_share(geoms, _geoms(enkel[enkel["main_group"].isin(groups)]))
+    covered = overlap_share(geoms, _geoms(enkel)) > 0
+    return _bool(share >= min_share, cand.index, unknown=~covered)
+
+
+@_predicate(
+    output="fraction",
+    params={"housing_groups": REQUIRED, "no_exemption_groups": REQUIRED,
+            "needed_years": REQUIRED, "exemption_share": REQUIRED},
+    default_layer="zoning",
+)
+def zoning_allows_housing(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, housing_groups: list[str],
+    no_exemption_groups: list[str], needed_years: float, exemption_share: float,
+) -> pd.Series:
+    """1 where zoning allows housing; ``exemption_share`` where a temporary
+    exemption within the regime's horizon is possible; 0 otherwise.
+
+    The exemption counts when the years needed fit in the scan's
+    ``horizon_years`` (wabo: kruimel 10 years; ow: BOPA term set by the
+    user) and the main group is not in ``no_exemption_groups``.
+    """
+    group = _zoning_group(cand, ctx, layer)
+    exemption_ok = needed_years <= ctx.horizon_years
+    value = pd.Series(0.0, index=cand.index, dtype="Float64")
+    if exemption_ok:
+        value[~group.isin(no_exemption_groups).fillna(False)] = exemption_share
+    value[group.isin(housing_groups).fillna(False)] = 1.0
+    value[group.isna()] = pd.NA
+    return value
+
+
+def _area_m2(cand: gpd.GeoDataFrame) -> pd.Series:
+    return pd.Series(cand.geometry.area.to_numpy(), index=cand.index)
+
+
+@_predicate(output="bool", params={"units_per_ha": REQUIRED, "min_units": REQUIRED})
+def capacity_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, units_per_ha: float, min_units: float
+) -> pd.Series:
+    """Area x density gives fewer than ``min_units`` relocatable dwellings."""
+    capacity = _area_m2(cand) / 10_000 * units_per_ha
+    return _bool(capacity < min_units, cand.index)
+
+
+@_predicate(output="fraction", params={"units_per_ha": REQUIRED, "target_units": REQUIRED})
+def capacity_units(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, units_per_ha: float, target_units: float
+) -> pd.Series:
+    """Capacity (area x density) relative to a target number of units, capped at 1."""
+    capacity = _area_m2(cand) / 10_000 * units_per_ha
+    return (capacity / target_units).clip(0, 1).astype("Float64")
+
+
+@_predicate(output="fraction", params={"max_cover_share": REQUIRED}, default_layer="buildings")
+def building_cover(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_cover_share: float
+) -> pd.Series:
+    """1 for unbuilt land, falling to 0 at ``max_cover_share`` building cover."""
+    cover = overlap_share(_geoms(cand), _geoms(ctx.layers[layer]))
+    value = np.clip(1.0 - cover / max_cover_share, 0.0, 1.0)
+    return pd.Series(value, index=cand.index, dtype="Float64")
+
+
+@_predicate(output="fraction", params={"class_scores": REQUIRED}, default_layer="ownership")
+def owner_class_score(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str,
+    class_scores: dict[str, float],
+) -> pd.Series:
+    """Score of the owner class (e.g. provincie 1.0 ... particulier 0).
+
+    Unknown for parcels that are not in the ownership table.
+    """
+    table = ctx.layers[layer].drop_duplicates("parcel_id").set_index("parcel_id")
+    owner = cand.index.to_series().map(table["owner_class"])
+    return owner.map(class_scores).astype("Float64")
+
+
+@_predicate(output="bool", params={"max_lden_db": REQUIRED}, default_layer="noise")
+def raster_above(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_lden_db: float
+) -> pd.Series:
+    """Highest raster value on the candidate exceeds the maximum (noise Lden).
+
+    Unknown where the raster has no data on the candidate.
+    """
+    from kansenkaart.io.raster import zonal_max  # noqa: PLC0415
+
+    values = zonal_max(ctx.layers[layer], cand.geometry)
+    values = np.asarray(values, dtype=float)
+    return _bool(values > max_lden_db, cand.index, unknown=np.isnan(values))
+
+
+@_predicate(output="bool", params={"min_years": REQUIRED, "column": "available_years"},
+            needs_layer=True)
+def available_years_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, min_years: float,
+    column: str = "available_years",
+) -> pd.Series:
+    """The site is available for fewer than ``min_years`` (from a table by id).
+
+    Unknown for candidates that are not in the table.
+    """
+    table = ctx.layers[layer]
+    id_col = next(c for c in ("parcel_id", "candidate_id", "building_id") if c in table)
+    years = cand.index.to_series().map(table.set_index(id_col)[column]).astype("Float64")
+    return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())

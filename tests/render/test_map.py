@@ -1,0 +1,216 @@
+"""Unit tests of render_map: contract checks, privacy, payload, self-containment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from kansenkaart.crs import WGS84
+from kansenkaart.errors import (
+    ConfigError,
+    DataSourceError,
+    KansenkaartError,
+    SchemaError,
+)
+from kansenkaart.render import render_map
+from kansenkaart.render._page import check_self_contained
+from kansenkaart.render._payload import SIMPLIFY_M, build_payload
+from kansenkaart.render._privacy import owner_classes_from
+from kansenkaart.render._result import read_result
+
+
+def _data_of(page: str) -> dict:
+    match = re.search(r'id="kk-data">(.*?)</script>', page, re.DOTALL)
+    assert match, "no embedded data block"
+    return json.loads(match.group(1))
+
+
+def _copy(result_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(result_dir, tmp_path / "result"))
+
+
+def _edit_summary(folder: Path, **changes: object) -> None:
+    path = folder / "summary.json"
+    summary = json.loads(path.read_text("utf-8"))
+    summary.update(changes)
+    path.write_text(json.dumps(summary), "utf-8")
+
+
+@pytest.fixture(scope="module")
+def plain_page(result_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("map") / "map.html"
+    render_map(result_dir, out, recipient="Versnellingskamer Katwijk, 3 dec")
+    return out.read_text("utf-8")
+
+
+def test_plain_map_holds_every_candidate(plain_page: str, candidates: gpd.GeoDataFrame) -> None:
+    data = _data_of(plain_page)
+    assert sorted(data["candidates"]["id"]) == sorted(candidates["candidate_id"])
+    assert data["meta"]["recipient"] == "Versnellingskamer Katwijk, 3 dec"
+    assert [r["id"] for r in data["meta"]["rules"]][:2] == ["OBJ-STATUS", "OBJ-MONUMENT"]
+    assert len(data["candidates"]["rules"]) == 5
+
+
+def test_candidates_are_ordered_as_the_ranked_list(plain_page: str) -> None:
+    c = _data_of(plain_page)["candidates"]
+    scored = [r for r, o in zip(c["rank"], c["outcome"], strict=True) if o == 0]
+    assert scored == list(range(1, len(scored) + 1))
+    assert c["outcome"] == sorted(c["outcome"])  # scored, unknown, excluded
+
+
+def test_page_is_self_contained(plain_page: str) -> None:
+    check_self_contained(plain_page)
+    assert "<link" not in plain_page
+    assert not re.search(r"<script[^>]+src=", plain_page)
+    assert "L.map(" in plain_page  # Leaflet inlined from folium-offline
+    assert "jquery" not in plain_page.lower()
+    assert "tileLayer" not in plain_page.split("kansenkaartInit")[-1]
+
+
+def test_self_contained_check_catches_external_references() -> None:
+    with pytest.raises(KansenkaartError, match="external resource"):
+        check_self_contained('<html><script src="https://cdn.example/x.js"></script>')
+    with pytest.raises(KansenkaartError):
+        check_self_contained("<style>a{background:url(https://x.example/a.png)}</style>")
+    check_self_contained("<style>a{background:url(data:image/png;base64,AA)}</style>")
+
+
+def test_fields_outside_the_whitelist_never_reach_the_map(
+    plain_page: str, candidates: gpd.GeoDataFrame
+) -> None:
+    assert "owner_name" not in plain_page
+    assert "Eigenaarsnaam" not in plain_page
+    assert candidates["owner_name"].iloc[0] not in plain_page
+    fields = [f["key"] for f in _data_of(plain_page)["meta"]["fields"]]
+    assert fields == ["owner_class", "year_built"]
+
+
+def test_personal_fields_are_refused_even_when_whitelisted(
+    result_dir: Path, tmp_path: Path
+) -> None:
+    folder = _copy(result_dir, tmp_path)
+    _edit_summary(folder, map_fields=["owner_class", "owner_name"])
+    with pytest.raises(ConfigError, match="owner_name"):
+        render_map(folder, tmp_path / "map.html")
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_unknown_whitelisted_field_is_a_schema_error(result_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(result_dir, tmp_path)
+    _edit_summary(folder, map_fields=["floor_count"])
+    with pytest.raises(SchemaError, match="floor_count"):
+        render_map(folder, tmp_path / "map.html")
+
+
+def test_owner_class_outside_vocabulary_becomes_overig(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import pandas as pd  # noqa: PLC0415
+
+    values = pd.Series(["Gemeente", "J. Jansen", None, "provincie"])
+    with caplog.at_level(logging.WARNING):
+        out = owner_classes_from(values)
+    assert out.tolist() == ["gemeente", "overig", "onbekend", "provincie"]
+    assert "Jansen" not in caplog.text
+
+
+def test_geometries_are_web_precision_wgs84(result_dir: Path, candidates: gpd.GeoDataFrame) -> None:
+    payload = build_payload(read_result(result_dir), title=None)
+    geom = payload["candidates"]["geom"]
+    xy = np.cumsum(np.asarray(geom["xy"]).reshape(-1, 2), axis=0) / 1e6
+    assert len(geom["part"]) == len(candidates) + 1
+    first_id = payload["candidates"]["id"][0]
+    src = candidates.set_index("candidate_id").loc[[first_id]]
+    expected = shapely.simplify(src.geometry.values, SIMPLIFY_M)
+    expected = gpd.GeoSeries(expected, crs=src.crs).to_crs(WGS84)
+    start, end = geom["ring"][geom["poly"][geom["part"][0]]], geom["ring"][1]
+    got = shapely.Polygon(xy[start:end])
+    assert got.hausdorff_distance(expected.iloc[0]) < 2e-6
+    assert 3.0 < xy[:, 0].min() and xy[:, 0].max() < 7.5  # lon in NL
+    assert 50.5 < xy[:, 1].min() and xy[:, 1].max() < 53.7  # lat in NL
+
+
+def test_text_cannot_break_out_of_the_data_block(result_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(result_dir, tmp_path)
+    path = folder / "candidates.gpkg"
+    frame = gpd.read_file(path, layer="candidates")
+    frame.loc[0, "reason_nl"] = "</script><script>alert('x')</script>"
+    frame.to_file(path, layer="candidates")
+    page = render_map(folder, tmp_path / "map.html").read_text("utf-8")
+    assert "<script>alert" not in page
+    assert "alert('x')" in json.dumps(_data_of(page)["strings"])
+
+
+def test_title_overrides_the_scan_title(result_dir: Path, tmp_path: Path) -> None:
+    page = render_map(result_dir, tmp_path / "m.html", title="Raad & college").read_text("utf-8")
+    assert "<title>Raad &amp; college</title>" in page
+    assert _data_of(page)["meta"]["title"] == "Raad & college"
+
+
+def test_existing_output_is_not_overwritten(result_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    out.write_text("keep me", "utf-8")
+    with pytest.raises(ConfigError, match="--overwrite"):
+        render_map(result_dir, out)
+    assert out.read_text("utf-8") == "keep me"
+    render_map(result_dir, out, overwrite=True)
+    assert out.stat().st_size > 100_000
+
+
+def test_output_must_be_html(result_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=".html"):
+        render_map(result_dir, tmp_path / "map.png")
+
+
+def test_tiles_are_opt_in_and_warned_about(
+    result_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    with caplog.at_level(logging.WARNING, logger="kansenkaart"):
+        page = render_map(result_dir, tmp_path / "m.html", tiles=url).read_text("utf-8")
+    assert "reveals which area" in caplog.text
+    assert "tiles.example.org" in caplog.text
+    assert url in page
+    with pytest.raises(ConfigError, match="XYZ"):
+        render_map(result_dir, tmp_path / "n.html", tiles="tiles.example.org")
+
+
+def test_missing_files_and_columns_are_reported(result_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataSourceError, match="not a folder"):
+        render_map(tmp_path / "nope", tmp_path / "m.html")
+    folder = _copy(result_dir, tmp_path)
+    (folder / "summary.json").unlink()
+    with pytest.raises(DataSourceError, match="summary.json"):
+        render_map(folder, tmp_path / "m.html")
+    folder = _copy(result_dir, tmp_path / "b")
+    frame = gpd.read_file(folder / "candidates.gpkg", layer="candidates")
+    frame.drop(columns=["reason_nl", "OBJ-OPP"]).to_file(
+        folder / "candidates.gpkg", layer="candidates"
+    )
+    with pytest.raises(SchemaError, match=r"reason_nl, OBJ-OPP"):
+        render_map(folder, tmp_path / "m.html")
+
+
+def test_context_layers_are_optional(result_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(result_dir, tmp_path)
+    (folder / "context.gpkg").unlink()
+    page = render_map(folder, tmp_path / "m.html").read_text("utf-8")
+    assert _data_of(page)["context"] == {}
+
+
+def test_context_layers_keep_one_column(plain_page: str) -> None:
+    context = _data_of(plain_page)["context"]
+    assert set(context) == {"boundary", "zoning", "buildings"}
+    assert {f["properties"]["main_group"] for f in context["zoning"]["features"]} == {
+        "Wonen",
+        "Gemengd",
+    }
+    assert context["buildings"]["features"][0]["properties"] == {}
