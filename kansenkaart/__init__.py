@@ -1,4 +1,11 @@
-"""kansenkaart: reproducible scans for flexwonen sites in the Netherlands."""
+"""kansenkaart: reproducible scans for flexwonen sites in the Netherlands.
+
+Read registers into canonical layers (:func:`read_buildings`,
+:func:`read_parcels`, :func:`read_zoning`), run the local object scan or the
+regional site scan (:func:`run_object_scan`, :func:`run_site_scan`, or
+:func:`run_scan` with any scan definition) and write the results
+(:func:`write_results`).
+"""
 
 from __future__ import annotations
 
@@ -12,4 +19,31 @@ except PackageNotFoundError:  # running from a source tree without install
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["__version__"]
+from kansenkaart.export import write_results  # noqa: E402
+from kansenkaart.layers.read import (  # noqa: E402
+    read_buildings,
+    read_layer,
+    read_parcels,
+    read_zoning,
+)
+from kansenkaart.pipeline import (  # noqa: E402
+    ScanInputs,
+    run_object_scan,
+    run_scan,
+    run_site_scan,
+)
+from kansenkaart.rules.definition import load_scan  # noqa: E402
+
+__all__ = [
+    "ScanInputs",
+    "__version__",
+    "load_scan",
+    "read_buildings",
+    "read_layer",
+    "read_parcels",
+    "read_zoning",
+    "run_object_scan",
+    "run_scan",
+    "run_site_scan",
+    "write_results",
+]

@@ -124,6 +124,10 @@ _PERIODS: tuple[tuple[int, int, float], ...] = (
 )
 _YEAR_UNKNOWN_SHARE = 0.005  # BAG oorspronkelijk bouwjaar 9999
 _SECOND_USE_SHARE = 0.08
+# Which use a mixed-use building adds (same order as _USES; no cells).
+_SECOND_USE_WEIGHTS = np.array(
+    [0.30, 0.08, 0.0, 0.04, 0.03, 0.20, 0.05, 0.02, 0.0, 0.18, 0.10]
+)
 _NO_UNITS_SHARE = 0.06  # panden without verblijfsobject (sheds, garages)
 # BAG municipality codes of Zuid-Holland, cycled over the synthetic municipalities.
 _GM_CODES = (
@@ -578,7 +582,7 @@ def _uses(rng: np.random.Generator, profile: np.ndarray) -> np.ndarray:
     primary = np.minimum(
         (rng.random(n)[:, None] >= cdf[profile]).sum(axis=1), len(_USES) - 1
     )
-    second = rng.integers(0, len(_USES), n)
+    second = _choice(rng, _SECOND_USE_WEIGHTS, n)
     has_second = rng.random(n) < _SECOND_USE_SHARE
     uses = np.zeros((n, len(_USES)), dtype=bool)
     uses[np.arange(n), primary] = True

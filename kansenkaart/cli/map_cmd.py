@@ -53,7 +53,10 @@ def _prompt_passphrase() -> str:
     "result_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option(
-    "-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
     help="HTML file to write.",
 )
 @click.option("--recipient", help='Watermark naming the circle, e.g. "Raad, 3 dec".')
@@ -66,7 +69,7 @@ def _prompt_passphrase() -> str:
 @click.option("--tiles", metavar="URL", help="External XYZ basemap (reveals area).")
 @click.option("--title", help="Map title (default: the scan's title).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT when it exists.")
-def map_command(
+def map_command(  # noqa: PLR0917 - click passes each option as an argument
     result_dir: Path,
     out: Path,
     recipient: str | None,

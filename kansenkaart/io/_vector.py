@@ -11,11 +11,35 @@ from typing import Any
 
 import geopandas as gpd
 import pyogrio
-from pyogrio.errors import DataLayerError, DataSourceError as OgrDataSourceError
+from pyogrio.errors import DataLayerError
+from pyogrio.errors import DataSourceError as OgrDataSourceError
 
 from kansenkaart.errors import DataSourceError
 
 __all__ = ["layer_info", "list_layers", "read_vector"]
+
+
+def _open_options(path: str | Path) -> dict[str, str]:
+    """Dataset open options: keep GDAL from writing ``.gfs`` files beside GML input."""
+    if str(path).lower().endswith(".gml"):
+        return {"WRITE_GFS": "NO"}
+    return {}
+
+
+def _gml_layers(path: Path) -> list[str]:
+    # pyogrio.list_layers takes no open options, so walk the layers with
+    # read_info (which does) until GDAL reports there are no more.
+    names: list[str] = []
+    while True:
+        try:
+            info = pyogrio.read_info(
+                path, layer=len(names), force_feature_count=False, **_open_options(path)
+            )
+        except DataLayerError:
+            if not names:
+                raise
+            return names
+        names.append(str(info["layer_name"]))
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -32,6 +56,8 @@ def list_layers(path: str | Path) -> list[str]:
         msg = f"{path}: file not found. Check the path."
         raise DataSourceError(msg)
     try:
+        if _open_options(path):
+            return _gml_layers(path)
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (OgrDataSourceError, DataLayerError, OSError) as err:
         msg = (
@@ -44,7 +70,7 @@ def list_layers(path: str | Path) -> list[str]:
 def layer_info(path: str | Path, layer: str | None = None) -> dict[str, Any]:
     """Return pyogrio's metadata of one layer (features, crs, fields, ...)."""
     try:
-        return dict(pyogrio.read_info(path, layer=layer))
+        return dict(pyogrio.read_info(path, layer=layer, **_open_options(path)))
     except (OgrDataSourceError, DataLayerError, OSError) as err:
         msg = f"{path} (layer {layer!r}): cannot read layer metadata ({err})."
         raise DataSourceError(msg) from err
@@ -85,7 +111,11 @@ def read_vector(
         raise DataSourceError(msg)
     try:
         return pyogrio.read_dataframe(
-            path, layer=layer, columns=columns, use_arrow=True, **kwargs
+            path,
+            layer=layer,
+            columns=columns,
+            use_arrow=True,
+            **{**_open_options(path), **kwargs},
         )
     except (OgrDataSourceError, DataLayerError, OSError) as err:
         msg = f"{path} (layer {layer!r}): cannot be read ({err})."

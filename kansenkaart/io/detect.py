@@ -208,8 +208,9 @@ def detect_format(path: str | Path) -> Detected:
     elif ext == ".zip":
         fmt = _from_zip(path)
     elif ext in (".json", ".json.gz", ".geojson"):
-        head = _head(path, 2048)
-        fmt = "3dbag-cityjson" if '"CityJSON"' in head.replace(" ", "") or "CityJSON" in head else "vector"
+        head = _head(path, 65536).replace(" ", "")
+        is_city = '"CityJSON"' in head or '"CityObjects"' in head
+        fmt = "3dbag-cityjson" if is_city else "vector"
     elif ext == ".parquet":
         fmt = _parquet_format(path)
     elif ext == ".fgb":

@@ -58,10 +58,13 @@ def _min_words(letters: str, words: frozenset[str]) -> int | None:
     best: list[int | None] = [0] + [None] * len(letters)
     for end in range(1, len(letters) + 1):
         for start in range(end):
-            prev = best[start]
-            if prev is not None and letters[start:end] in words:
-                if best[end] is None or prev + 1 < best[end]:  # type: ignore[operator]
-                    best[end] = prev + 1
+            prev, current = best[start], best[end]
+            if (
+                prev is not None
+                and letters[start:end] in words
+                and (current is None or prev + 1 < current)
+            ):
+                best[end] = prev + 1
     return best[-1]
 
 

@@ -66,6 +66,7 @@ class _MapUI(MacroElement):
     def __init__(self, payload: dict[str, Any]) -> None:
         super().__init__()
         self._name = "KansenkaartUI"
+        self._id = "ui"
         self.css = read_static("map.css")
         self.js = read_static("map.js")
         self.data = _json_for_script(payload)
@@ -110,14 +111,17 @@ def build_page(
         prefer_canvas=True,
         control_scale=True,
     )
+    fmap._id = "kansenkaart"  # fixed element names: the same input, the same page
     figure.add_child(fmap)
     if tiles:
-        offlinefolium.TileLayer(
+        tile_layer = offlinefolium.TileLayer(
             tiles=tiles,
             attr=html.escape(f"Achtergrond: {urlsplit(tiles).netloc or tiles}"),
             name="Achtergrondkaart (extern)",
             max_zoom=20,
-        ).add_to(fmap)
+        )
+        tile_layer._id = "basemap"
+        tile_layer.add_to(fmap)
     _MapUI(payload).add_to(fmap)
     page = figure.render()
     check_self_contained(page)

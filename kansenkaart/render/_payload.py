@@ -187,7 +187,9 @@ def _encode_geometries(geoms: gpd.GeoSeries) -> dict[str, list[int]]:
     return {"xy": deltas.ravel().tolist(), "ring": rings, "poly": polys, "part": parts}
 
 
-def _meta(result: ScanResult, *, title: str | None, fields: list[str]) -> dict[str, Any]:
+def _meta(
+    result: ScanResult, *, title: str | None, fields: list[str]
+) -> dict[str, Any]:
     summary = result.summary
     scan = summary.get("scan", {})
     return {

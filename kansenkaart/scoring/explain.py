@@ -39,6 +39,8 @@ def rule_result_texts(table: RuleTable, scored: pd.DataFrame) -> pd.DataFrame:
             out.loc[skip, rule.id] = "n.v.t. (gegevens onbekend)"
     for rule in table.skipped:
         out[rule.id] = pd.Series("overgeslagen (laag ontbreekt)", index=out.index, dtype="string")
+    for rule in table.not_applicable:
+        out[rule.id] = pd.Series("n.v.t. (ander regime)", index=out.index, dtype="string")
     return out
 
 

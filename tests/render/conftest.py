@@ -21,18 +21,46 @@ FOOTPRINTS = REPO / "data" / "amsterdam_BU03638600_bag_panden.gpkg"
 BUURT = REPO / "data" / "amsterdam_BU03638600_buurt.gpkg"
 PASSPHRASE = "lantaarn paraplu kiezel wortel"
 RULES = [
-    {"id": "OBJ-STATUS", "title": "Pand is in gebruik", "kind": "veto", "weight": None,
-     "source": "BAG, status pand", "rationale": "Alleen bestaande panden."},
-    {"id": "OBJ-MONUMENT", "title": "Geen rijksmonument", "kind": "veto",
-     "weight": None, "source": "Rijksmonumentenregister",
-     "rationale": "Monumenten vragen maatwerk."},
-    {"id": "OBJ-OPP", "title": "Oppervlakte tussen 200 en 5000 m²", "kind": "score",
-     "weight": 0.6, "source": "BAG, oppervlakte verblijfsobjecten",
-     "rationale": "Genoeg ruimte voor 10+ units."},
-    {"id": "OBJ-BOUWJAAR", "title": "Gebouwd na 1965", "kind": "score", "weight": 0.4,
-     "source": "BAG, bouwjaar", "rationale": "Nieuwere panden zijn eenvoudiger om te bouwen."},
-    {"id": "OBJ-EIGENAAR", "title": "Eigendom bekend", "kind": "flag", "weight": None,
-     "source": "BRK, eigenaarsklasse", "rationale": "Voor het gesprek met de eigenaar."},
+    {
+        "id": "OBJ-STATUS",
+        "title": "Pand is in gebruik",
+        "kind": "veto",
+        "weight": None,
+        "source": "BAG, status pand",
+        "rationale": "Alleen bestaande panden.",
+    },
+    {
+        "id": "OBJ-MONUMENT",
+        "title": "Geen rijksmonument",
+        "kind": "veto",
+        "weight": None,
+        "source": "Rijksmonumentenregister",
+        "rationale": "Monumenten vragen maatwerk.",
+    },
+    {
+        "id": "OBJ-OPP",
+        "title": "Oppervlakte tussen 200 en 5000 m²",
+        "kind": "score",
+        "weight": 0.6,
+        "source": "BAG, oppervlakte verblijfsobjecten",
+        "rationale": "Genoeg ruimte voor 10+ units.",
+    },
+    {
+        "id": "OBJ-BOUWJAAR",
+        "title": "Gebouwd na 1965",
+        "kind": "score",
+        "weight": 0.4,
+        "source": "BAG, bouwjaar",
+        "rationale": "Nieuwere panden zijn eenvoudiger om te bouwen.",
+    },
+    {
+        "id": "OBJ-EIGENAAR",
+        "title": "Eigendom bekend",
+        "kind": "flag",
+        "weight": None,
+        "source": "BRK, eigenaarsklasse",
+        "rationale": "Voor het gesprek met de eigenaar.",
+    },
 ]
 OWNER_CLASSES = ["gemeente", "provincie", "particulier", "woningcorporatie", "bedrijf"]
 
@@ -44,35 +72,50 @@ def _outcomes(n: int, status: pd.Series, rng: np.random.Generator) -> pd.DataFra
     unknown = (draw > 0.88) & ~vetoed_status & ~monument
     outcome = np.where(vetoed_status | monument, "excluded", "scored")
     outcome = np.where(unknown, "unknown", outcome)
-    excluded_by = np.where(vetoed_status, "OBJ-STATUS", np.where(monument, "OBJ-MONUMENT", ""))
-    return pd.DataFrame({"outcome": outcome, "excluded_by": excluded_by, "monument": monument})
+    excluded_by = np.where(
+        vetoed_status, "OBJ-STATUS", np.where(monument, "OBJ-MONUMENT", "")
+    )
+    return pd.DataFrame(
+        {"outcome": outcome, "excluded_by": excluded_by, "monument": monument}
+    )
 
 
 def _scores(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     scored = frame["outcome"].eq("scored")
     score = np.round(rng.random(len(frame)) * 100, 1)
     frame["score"] = np.where(scored, score, np.nan)
-    order = frame.loc[scored].sort_values(["score", "candidate_id"], ascending=[False, True])
+    order = frame.loc[scored].sort_values(
+        ["score", "candidate_id"], ascending=[False, True]
+    )
     frame["rank"] = pd.Series(np.arange(1, scored.sum() + 1), index=order.index)
     frame["rank"] = frame["rank"].astype("Int64")
     frame["rank_municipality"] = (
-        frame.loc[scored].groupby("municipality_code")["score"]
-        .rank(ascending=False, method="first").astype("Int64")
+        frame.loc[scored]
+        .groupby("municipality_code")["score"]
+        .rank(ascending=False, method="first")
+        .astype("Int64")
     )
     return frame
 
 
 def _rule_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["OBJ-STATUS"] = np.where(frame["excluded_by"].eq("OBJ-STATUS"), "uitgesloten", "voldoet")
+    frame["OBJ-STATUS"] = np.where(
+        frame["excluded_by"].eq("OBJ-STATUS"), "uitgesloten", "voldoet"
+    )
     frame["OBJ-MONUMENT"] = np.where(frame["monument"], "uitgesloten", "voldoet")
     frame["OBJ-OPP"] = np.where(
-        frame["outcome"].eq("scored"), [f"+{v:.1f} punten" for v in frame["score"] * 0.6], "–"
+        frame["outcome"].eq("scored"),
+        [f"+{v:.1f} punten" for v in frame["score"] * 0.6],
+        "–",
     )
-    frame["OBJ-BOUWJAAR"] = np.where(frame["outcome"].eq("unknown"), "onbekend", "+8.0 punten")
+    frame["OBJ-BOUWJAAR"] = np.where(
+        frame["outcome"].eq("unknown"), "onbekend", "+8.0 punten"
+    )
     frame["OBJ-EIGENAAR"] = "ja"
     frame["unknown_for"] = np.where(frame["outcome"].eq("unknown"), "OBJ-BOUWJAAR", "")
     reasons = {
-        "scored": "Voldoet aan alle uitsluitingsregels; score uit oppervlakte en bouwjaar.",
+        "scored": "Voldoet aan alle uitsluitingsregels; score uit oppervlakte "
+        "en bouwjaar.",
         "unknown": "Bouwjaar onbekend: kan niet worden beoordeeld.",
         "excluded": "Uitgesloten door een harde regel.",
     }
@@ -80,7 +123,9 @@ def _rule_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["monument"])
 
 
-def candidates_from_footprints(footprints: gpd.GeoDataFrame, *, seed: int = 42) -> gpd.GeoDataFrame:
+def candidates_from_footprints(
+    footprints: gpd.GeoDataFrame, *, seed: int = 42
+) -> gpd.GeoDataFrame:
     """Return a candidates layer (the scan contract) for the given footprints."""
     rng = np.random.default_rng(seed)
     n = len(footprints)
@@ -94,16 +139,23 @@ def candidates_from_footprints(footprints: gpd.GeoDataFrame, *, seed: int = 42) 
     frame["owner_class"] = rng.choice(OWNER_CLASSES, n)
     frame["year_built"] = footprints["bouwjaar"].to_numpy()
     frame["owner_name"] = [f"Testpersoon Eigenaarsnaam {k}" for k in range(n)]
-    return gpd.GeoDataFrame(frame, geometry=footprints.geometry.to_numpy(), crs=footprints.crs)
+    return gpd.GeoDataFrame(
+        frame, geometry=footprints.geometry.to_numpy(), crs=footprints.crs
+    )
 
 
 def summary_for(candidates: gpd.GeoDataFrame, *, name: str = "objectscan") -> dict:
     """Return a ``summary.json`` dict matching the candidates."""
     counts = candidates["outcome"].value_counts()
     return {
-        "scan": {"name": name, "title": "Kansenkaart flexwonen — objectscan (test)",
-                 "version": "2025.1", "unit": "pand", "regime": "tijdelijk",
-                 "horizon_years": 15},
+        "scan": {
+            "name": name,
+            "title": "Kansenkaart flexwonen — objectscan (test)",
+            "version": "2025.1",
+            "unit": "pand",
+            "regime": "tijdelijk",
+            "horizon_years": 15,
+        },
         "created": "2025-11-20T10:15:00+01:00",
         "package_version": "0.1.0",
         "candidates_in": len(candidates),
@@ -112,8 +164,13 @@ def summary_for(candidates: gpd.GeoDataFrame, *, name: str = "objectscan") -> di
         "unknown": int(counts.get("unknown", 0)),
         "skipped_rules": ["OBJ-GELUID"],
         "rules": RULES,
-        "inputs": [{"path": "data/amsterdam_BU03638600_bag_panden.gpkg", "kind": "bag",
-                    "sha256": "0" * 64}],
+        "inputs": [
+            {
+                "path": "data/amsterdam_BU03638600_bag_panden.gpkg",
+                "kind": "bag",
+                "sha256": "0" * 64,
+            }
+        ],
         "map_fields": ["owner_class", "year_built"],
         "attribution": ["BAG © Kadaster (CC0)", "Buurtgrenzen © CBS (CC BY 4.0)"],
     }
@@ -127,7 +184,10 @@ def write_context(path: Path, footprints: gpd.GeoDataFrame) -> None:
     xmid = (xmin + xmax) / 2
     zoning = gpd.GeoDataFrame(
         {"main_group": ["Wonen", "Gemengd"]},
-        geometry=[shapely.box(xmin, ymin, xmid, ymax), shapely.box(xmid, ymin, xmax, ymax)],
+        geometry=[
+            shapely.box(xmin, ymin, xmid, ymax),
+            shapely.box(xmid, ymin, xmax, ymax),
+        ],
         crs=buurt.crs,
     )
     boundary.to_file(path, layer="boundary")
@@ -135,13 +195,17 @@ def write_context(path: Path, footprints: gpd.GeoDataFrame) -> None:
     footprints[["identificatie", "geometry"]].to_file(path, layer="buildings")
 
 
-def write_result_dir(folder: Path, footprints: gpd.GeoDataFrame, *, context: bool = True) -> Path:
+def write_result_dir(
+    folder: Path, footprints: gpd.GeoDataFrame, *, context: bool = True
+) -> Path:
     """Write a complete RESULT_DIR for ``footprints`` and return the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     candidates = candidates_from_footprints(footprints)
     candidates.to_file(folder / "candidates.gpkg", layer="candidates")
     summary = summary_for(candidates)
-    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    (folder / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False), "utf-8"
+    )
     if context:
         write_context(folder / "context.gpkg", footprints)
     return folder
@@ -154,7 +218,9 @@ def footprints() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="session")
-def result_dir(tmp_path_factory: pytest.TempPathFactory, footprints: gpd.GeoDataFrame) -> Path:
+def result_dir(
+    tmp_path_factory: pytest.TempPathFactory, footprints: gpd.GeoDataFrame
+) -> Path:
     """A RESULT_DIR with candidates, summary and context (read-only use)."""
     return write_result_dir(tmp_path_factory.mktemp("scan") / "result", footprints)
 

@@ -1,4 +1,4 @@
-"""Encryption of maps: nothing in clear, the right parameters, weak passphrases refused."""
+"""Encrypted maps: nothing in clear, sound parameters, weak passphrases refused."""
 
 from __future__ import annotations
 
@@ -51,8 +51,16 @@ def test_encrypted_file_holds_no_candidate_data_in_clear(
     for number in candidates["candidate_id"].str.rsplit(".", n=1).str[-1]:
         assert number not in encrypted
     clear_texts = [
-        "Amsterdam", "Katwijk", "GM0363", "Versnellingskamer", "NL.IMBAG",
-        "Voldoet aan alle", "uitgesloten", "punten", "particulier", "Kansenkaart flexwonen",
+        "Amsterdam",
+        "Katwijk",
+        "GM0363",
+        "Versnellingskamer",
+        "NL.IMBAG",
+        "Voldoet aan alle",
+        "uitgesloten",
+        "punten",
+        "particulier",
+        "Kansenkaart flexwonen",
     ]
     for text in clear_texts:
         assert text not in encrypted, text
@@ -77,8 +85,17 @@ def test_encryption_parameters(encrypted: str) -> None:
 
 
 def test_loader_stores_nothing_and_sends_nothing(encrypted: str) -> None:
-    for word in ("localStorage", "sessionStorage", "document.cookie", "location.hash",
-                 "history.", "fetch(", "XMLHttpRequest", "http://", "https://"):
+    for word in (
+        "localStorage",
+        "sessionStorage",
+        "document.cookie",
+        "location.hash",
+        "history.",
+        "fetch(",
+        "XMLHttpRequest",
+        "http://",
+        "https://",
+    ):
         assert word not in encrypted, word
 
 
@@ -120,8 +137,13 @@ def test_passphrase_never_appears_in_logs_or_output(
             decrypt_page(out.read_text("utf-8"), passphrase + "x")
     captured = capsys.readouterr()
     assert caplog.records  # something was logged, just not the passphrase
-    for text in (caplog.text, captured.out, captured.err, str(err.value),
-                 out.read_text("utf-8")):
+    for text in (
+        caplog.text,
+        captured.out,
+        captured.err,
+        str(err.value),
+        out.read_text("utf-8"),
+    ):
         assert passphrase not in text
         assert "lantaarn" not in text
 

@@ -1,0 +1,141 @@
+"""Both scans on the embedded real data: outcomes, accounting and outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pytest
+
+import kansenkaart
+from kansenkaart.datasets import default_inputs, scan_path
+from kansenkaart.errors import ConfigError
+from kansenkaart.export import write_results
+from kansenkaart.pipeline import ScanInputs, run_scan
+
+CONTEXT = ("natura2000", "monuments", "municipalities")
+
+
+@pytest.fixture(scope="module")
+def object_result():
+    d = default_inputs()
+    inputs = ScanInputs(buildings=d["buildings"], zoning=d["zoning"],
+                        layers={k: d[k] for k in CONTEXT})
+    with pytest.warns(kansenkaart.errors.GeometryRepairedWarning):
+        return run_scan(scan_path("objectscan"), inputs, sensitivity_runs=30)
+
+
+@pytest.fixture(scope="module")
+def site_result():
+    d = default_inputs()
+    inputs = ScanInputs(parcels=d["parcels"], zoning=d["zoning"], buildings=d["buildings"],
+                        layers={k: d[k] for k in CONTEXT})
+    with pytest.warns(kansenkaart.errors.GeometryRepairedWarning):
+        return run_scan(scan_path("locatiescan"), inputs)
+
+
+def _accounting_holds(result) -> None:
+    s, c = result.summary, result.candidates
+    assert s["candidates_in"] == len(c) == s["excluded"] + s["scored"] + s["unknown"]
+    assert not c.index.has_duplicates
+    assert set(c["outcome"]) <= {"excluded", "scored", "unknown"}
+
+
+def test_object_scan_accounting(object_result) -> None:
+    _accounting_holds(object_result)
+    assert object_result.summary["candidates_in"] == 464 + 1146
+    assert object_result.summary["skipped_rules"] == ["OBJ-LEEGSTAND"]
+
+
+def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(object_result) -> None:
+    c = object_result.candidates
+    air_base = c[(c["zoning_group"] == "gemengd") & c["year_built"].between(1948, 1994)]
+    assert len(air_base) >= 25
+    assert (air_base["outcome"] != "excluded").all()
+    assert air_base["gebruiksdoel"].str.endswith("(afgeleid)").all()
+    assert (c.loc["0537100000028146", "outcome"]) == "scored"
+
+
+def test_amsterdam_offices_and_care_are_candidates_dwellings_are_not(object_result) -> None:
+    c = object_result.candidates
+    ams = c[c["municipality_code"] == "GM0363"]
+    uses = ams["gebruiksdoel"].fillna("")
+    office_or_care = uses.str.contains("kantoorfunctie|gezondheidszorgfunctie")
+    assert office_or_care.sum() == 13  # 11 kantoor + 4 gezondheidszorg, 2 with both
+    assert (ams.loc[office_or_care, "outcome"] != "excluded").all()
+    dwellings = uses == "woonfunctie"
+    assert dwellings.sum() > 200
+    assert (ams.loc[dwellings, "outcome"] == "excluded").all()
+    assert ams.loc[dwellings, "excluded_by"].str.contains("OBJ-FUNCTIE").all()
+
+
+def test_scores_ranks_and_explanations(object_result) -> None:
+    c = object_result.candidates
+    scored = c[c["outcome"] == "scored"]
+    assert scored["score"].between(0, 100).all()
+    assert sorted(scored["rank"]) == list(range(1, len(scored) + 1))
+    assert c.loc[c["outcome"] != "scored", "score"].isna().all()
+    assert scored["reason_nl"].str.startswith("Score ").all()
+    excluded = c[c["outcome"] == "excluded"]
+    assert excluded["reason_nl"].str.startswith("Uitgesloten door ").all()
+    assert (c["topk_share"].notna() == (c["outcome"] == "scored")).all()
+    assert {"OBJ-STATUS", "OBJ-FUNCTIE", "OBJ-WONINGEN"} <= set(c.columns)
+
+
+def test_site_scan_parcels_and_zoning_fallback(site_result) -> None:
+    _accounting_holds(site_result)
+    c = site_result.candidates
+    kinds = c["candidate_kind"].value_counts()
+    assert kinds["perceel"] == 422
+    assert kinds["bestemmingsvlak"] > 400
+    water = c[c["main_group"].isin(["water", "natuur"])]
+    assert len(water) and water["excluded_by"].str.contains("LOC-WATER-NATUUR").all()
+    assert (c["outcome"] == "scored").any()
+
+
+def test_outputs_are_complete_and_csv_is_byte_identical(object_result, tmp_path: Path) -> None:
+    a = write_results(object_result, tmp_path / "a")
+    b = write_results(object_result, tmp_path / "b")
+    assert (a / "candidates.csv").read_bytes() == (b / "candidates.csv").read_bytes()
+    summary = json.loads((a / "summary.json").read_text(encoding="utf-8"))
+    for key in ("candidates_in", "excluded", "scored", "unknown", "skipped_rules", "rules",
+                "inputs", "scan_file", "package_version"):
+        assert key in summary
+    assert all(len(i["sha256"]) == 64 for i in summary["inputs"])
+    gpkg = gpd.read_file(a / "candidates.gpkg", layer="candidates")
+    assert len(gpkg) == summary["candidates_in"]
+    for col in ("candidate_id", "outcome", "score", "rank", "excluded_by", "unknown_for", "reason_nl"):
+        assert col in gpkg.columns
+    book = openpyxl.load_workbook(a / "candidates.xlsx", read_only=True)
+    assert book.sheetnames == ["kandidaten", "regels"]
+    header = (a / "candidates.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("candidate_id,") and header.endswith(",x,y")
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_existing_output_needs_overwrite(object_result, tmp_path: Path) -> None:
+    out = write_results(object_result, tmp_path / "r")
+    with pytest.raises(ConfigError, match="--overwrite"):
+        write_results(object_result, out)
+    write_results(object_result, out, overwrite=True)
+
+
+def test_nothing_half_written(object_result, tmp_path: Path, monkeypatch) -> None:
+    import kansenkaart.export as export
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export, "_write_xlsx", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_results(object_result, tmp_path / "r")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_python_api(data_dir: Path) -> None:
+    cand, summary = kansenkaart.run_object_scan(data_dir / "amsterdam_BU03638600_bag_panden.gpkg")
+    assert summary["candidates_in"] == 464
+    assert "OBJ-BESTEMMING" in summary["skipped_rules"]
+    assert (cand["outcome"] == "scored").sum() > 0
