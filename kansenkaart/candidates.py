@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 
 def _index(gdf: gpd.GeoDataFrame, id_col: str, kind: str) -> gpd.GeoDataFrame:
-    out = gdf.rename(columns={id_col: "candidate_id"}).set_index("candidate_id", drop=True)
+    out = gdf.rename(columns={id_col: "candidate_id"}).set_index(
+        "candidate_id", drop=True
+    )
     out.index = out.index.astype(str)
     out.insert(0, "candidate_kind", kind)
     return out.sort_index(kind="stable")
@@ -73,7 +75,9 @@ def candidates_from_zoning(
     return _index(enkel, "object_id", "bestemmingsvlak")
 
 
-def candidates_from_grid(area: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoDataFrame:
+def candidates_from_grid(
+    area: gpd.GeoSeries, *, cell_size_m: float
+) -> gpd.GeoDataFrame:
     """Cover ``area`` with square cells; keep the cells that intersect it.
 
     Cell ids read ``E{x}N{y}`` with the RD coordinates of the lower-left
@@ -87,16 +91,21 @@ def candidates_from_grid(area: gpd.GeoSeries, *, cell_size_m: float) -> gpd.GeoD
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
     cells = shapely.box(gx, gy, gx + cell_size_m, gy + cell_size_m)
     keep = np.zeros(len(cells), dtype=bool)
-    idx, _ = shapely.STRtree(np.asarray(area.values)).query(cells, predicate="intersects")
+    idx, _ = shapely.STRtree(np.asarray(area.values)).query(
+        cells, predicate="intersects"
+    )
     keep[idx] = True
-    cells = shapely.intersection(cells[keep], shapely.union_all(np.asarray(area.values)))
+    cells = shapely.intersection(
+        cells[keep], shapely.union_all(np.asarray(area.values))
+    )
     ids = [f"E{int(x)}N{int(y)}" for x, y in zip(gx[keep], gy[keep], strict=True)]
     gdf = gpd.GeoDataFrame({"cell_id": ids}, geometry=cells, crs=RD_NEW)
     return _index(gdf, "cell_id", "rastercel")
 
 
 def derive_uses_from_zoning(
-    cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame | None,
+    cand: gpd.GeoDataFrame,
+    zoning: gpd.GeoDataFrame | None,
     mapping: dict[str, tuple[str, ...]],
 ) -> gpd.GeoDataFrame:
     """Fill the uses of buildings without BAG uses from the zoning main group.
@@ -122,7 +131,9 @@ def derive_uses_from_zoning(
     out.loc[target.index, "use_derived"] = True
     out["zoning_group"] = pd.Series(pd.NA, index=out.index, dtype="string")
     out.loc[group.index, "zoning_group"] = group
-    logger.info("derived uses from zoning for %d buildings without BAG uses", len(target))
+    logger.info(
+        "derived uses from zoning for %d buildings without BAG uses", len(target)
+    )
     return out
 
 
@@ -139,8 +150,10 @@ def assign_municipality(
     tree = shapely.STRtree(np.asarray(municipalities.geometry.values))
     left, right = tree.query(pts, predicate="within")
     first = pd.Series(right, index=left).groupby(level=0).min()
-    out.iloc[first.index, out.columns.get_loc("municipality_code")] = (
-        municipalities["code"].to_numpy()[first.to_numpy()])
-    out.iloc[first.index, out.columns.get_loc("municipality_name")] = (
-        municipalities["name"].to_numpy()[first.to_numpy()])
+    out.iloc[first.index, out.columns.get_loc("municipality_code")] = municipalities[
+        "code"
+    ].to_numpy()[first.to_numpy()]
+    out.iloc[first.index, out.columns.get_loc("municipality_name")] = municipalities[
+        "name"
+    ].to_numpy()[first.to_numpy()]
     return out

@@ -62,7 +62,9 @@ def default_inputs() -> dict[str, list[Path] | Path]:
             data_path("katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg"),
             data_path("katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"),
         ],
-        "natura2000": data_path("natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg"),
+        "natura2000": data_path(
+            "natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg"
+        ),
         "monuments": data_path("rijksmonumenten_boerderijen_nabij_n2000.gpkg"),
         "municipalities": data_path("cbs_gemeenten_2022_simplified_wgs84.geojson"),
     }

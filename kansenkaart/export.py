@@ -34,16 +34,21 @@ _OUTCOME_ORDER = {"scored": 0, "unknown": 1, "excluded": 2}
 def check_output_dir(out_dir: Path, *, overwrite: bool) -> None:
     """Refuse an existing output folder unless ``overwrite`` is set."""
     if out_dir.exists() and not overwrite:
-        msg = f"{out_dir} already exists. Choose another --out folder or add --overwrite."
+        msg = (
+            f"{out_dir} already exists. Choose another --out folder or add --overwrite."
+        )
         raise ConfigError(msg)
 
 
 def _ordered(cand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    key = pd.DataFrame({
-        "o": cand["outcome"].map(_OUTCOME_ORDER),
-        "r": cand["rank"].astype("Float64").fillna(np.inf),
-        "id": cand.index.astype(str),
-    }, index=cand.index)
+    key = pd.DataFrame(
+        {
+            "o": cand["outcome"].map(_OUTCOME_ORDER),
+            "r": cand["rank"].astype("Float64").fillna(np.inf),
+            "id": cand.index.astype(str),
+        },
+        index=cand.index,
+    )
     order = key.sort_values(["o", "r", "id"]).index
     return cand.loc[order]
 
@@ -62,8 +67,9 @@ def _write_xlsx(table: pd.DataFrame, path: Path, summary: dict[str, Any]) -> Non
 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name="kandidaten", index=False)
-        rules = pd.DataFrame(summary["rules"])[["id", "title", "kind", "weight", "source",
-                                                 "rationale", "note", "status"]]
+        rules = pd.DataFrame(summary["rules"])[
+            ["id", "title", "kind", "weight", "source", "rationale", "note", "status"]
+        ]
         rules.to_excel(writer, sheet_name="regels", index=False)
         for sheet in writer.book.worksheets:
             sheet.freeze_panes = "B2"
@@ -73,7 +79,9 @@ def _write_xlsx(table: pd.DataFrame, path: Path, summary: dict[str, Any]) -> Non
                 cell.fill = PatternFill("solid", fgColor="1F4E79")
             for i, col in enumerate(sheet.iter_cols(min_row=1, max_row=50), start=1):
                 width = max(len(str(c.value or "")) for c in col)
-                sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+                sheet.column_dimensions[get_column_letter(i)].width = min(
+                    max(width + 2, 8), 60
+                )
 
 
 def _write_context(result: ScanResult, path: Path) -> None:
@@ -85,17 +93,22 @@ def _write_context(result: ScanResult, path: Path) -> None:
             continue
         part = layer[layer.intersects(bounds)]
         if name == "zoning":
-            part = part[part["object_type"] == "Enkelbestemming"][["main_group", "name", "plan_id", "geometry"]]
+            part = part[part["object_type"] == "Enkelbestemming"][
+                ["main_group", "name", "plan_id", "geometry"]
+            ]
         elif name == "buildings":
             part = part[["building_id", "geometry"]]
         elif name == "municipalities":
-            name = "boundary"
             part = part[["code", "name", "geometry"]]
-        part.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        layer_name = "boundary" if name == "municipalities" else name
+        part.to_file(path, layer=layer_name, driver="GPKG", engine="pyogrio")
 
 
 def write_results(
-    result: ScanResult, out_dir: str | Path, *, overwrite: bool = False,
+    result: ScanResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
     map_options: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``result`` into ``out_dir``, all or nothing.
@@ -118,15 +131,26 @@ def write_results(
     tmp.mkdir()
     try:
         cand = _ordered(result.candidates)
-        cand.to_file(tmp / "candidates.gpkg", layer="candidates", driver="GPKG", engine="pyogrio")
+        cand.to_file(
+            tmp / "candidates.gpkg", layer="candidates", driver="GPKG", engine="pyogrio"
+        )
         table = _table(cand)
-        table.to_csv(tmp / "candidates.csv", index=False, lineterminator="\n", float_format="%.4f")
+        table.to_csv(
+            tmp / "candidates.csv",
+            index=False,
+            lineterminator="\n",
+            float_format="%.4f",
+        )
         _write_xlsx(table, tmp / "candidates.xlsx", result.summary)
         if result.leave_one_out is not None:
-            result.leave_one_out.to_csv(tmp / "leave_one_rule_out.csv", index=False, lineterminator="\n")
+            result.leave_one_out.to_csv(
+                tmp / "leave_one_rule_out.csv", index=False, lineterminator="\n"
+            )
         _write_context(result, tmp / "context.gpkg")
         (tmp / "summary.json").write_text(
-            json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            json.dumps(result.summary, ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
         if map_options is not None:
             from kansenkaart.render import render_map  # noqa: PLC0415
 

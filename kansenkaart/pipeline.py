@@ -92,7 +92,9 @@ class ScanResult:
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = (
+        sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    )
     for f in files:
         with f.open("rb") as fh:
             for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
@@ -117,8 +119,9 @@ def _read_named(name: str, path: Path, scan: ScanDefinition) -> Any:
     if kind == "raster":
         return path
     if kind == "table":
-        return pd.read_csv(path, sep=None, engine="python", dtype=str,
-                           encoding="utf-8-sig").pipe(_numeric_table)
+        return pd.read_csv(
+            path, sep=None, engine="python", dtype=str, encoding="utf-8-sig"
+        ).pipe(_numeric_table)
     return context.read_context(path)
 
 
@@ -136,7 +139,9 @@ def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     out = pd.concat(frames, ignore_index=True)
     dup = out.iloc[:, 0].duplicated(keep="first")
     if dup.any():
-        logger.warning("%d ids occur in more than one input file; kept the first", dup.sum())
+        logger.warning(
+            "%d ids occur in more than one input file; kept the first", dup.sum()
+        )
     return gpd.GeoDataFrame(out[~dup], crs=frames[0].crs)
 
 
@@ -212,15 +217,25 @@ def build_candidates(scan: ScanDefinition, layers: dict[str, Any]) -> gpd.GeoDat
     if fallback == "zoning" and zoning is not None:
         frames.append(candidates_from_zoning(zoning, exclude=covered))
     elif fallback == "grid":
-        area = zoning[zoning["object_type"] == "Bestemmingsplangebied"].geometry if zoning is not None else None
+        area = (
+            zoning[zoning["object_type"] == "Bestemmingsplangebied"].geometry
+            if zoning is not None
+            else None
+        )
         if area is not None and len(area):
             grid = candidates_from_grid(area, cell_size_m=scan.grid_size_m)
             if covered is not None:
-                grid = grid[~grid.index.isin(candidates_from_zoning(zoning, exclude=covered).index)]
+                grid = grid[
+                    ~grid.index.isin(
+                        candidates_from_zoning(zoning, exclude=covered).index
+                    )
+                ]
             frames.append(grid)
     if not frames:
-        msg = (f"scan {scan.name!r} needs candidates: pass --parcels, or --zoning "
-               "for zoning areas / grid cells where parcels are missing")
+        msg = (
+            f"scan {scan.name!r} needs candidates: pass --parcels, or --zoning "
+            "for zoning areas / grid cells where parcels are missing"
+        )
         raise ConfigError(msg)
     return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
 
@@ -238,15 +253,42 @@ def _uses_label(cand: gpd.GeoDataFrame) -> pd.Series:
     return label.where(cand["use_residential"].notna(), pd.NA)
 
 
-_FIXED = ["candidate_kind", "outcome", "score", "rank", "rank_municipality",
-          "municipality_code", "municipality_name", "excluded_by", "unknown_for",
-          "reason_nl"]
-_ATTRS = ["status", "year_built", "gebruiksdoel", "use_derived", "zoning_group",
-          "floor_area_m2", "n_units", "height_m", "storeys", "area_m2",
-          "registered_area_m2", "main_group", "plan_id", "owner_class"]
+_FIXED = [
+    "candidate_kind",
+    "outcome",
+    "score",
+    "rank",
+    "rank_municipality",
+    "municipality_code",
+    "municipality_name",
+    "excluded_by",
+    "unknown_for",
+    "reason_nl",
+]
+_ATTRS = [
+    "status",
+    "year_built",
+    "gebruiksdoel",
+    "use_derived",
+    "zoning_group",
+    "floor_area_m2",
+    "n_units",
+    "height_m",
+    "storeys",
+    "area_m2",
+    "registered_area_m2",
+    "main_group",
+    "plan_id",
+    "owner_class",
+]
 
 
-def _assemble(cand: gpd.GeoDataFrame, table: RuleTable, sens: pd.DataFrame | None) -> gpd.GeoDataFrame:
+def _assemble(
+    cand: gpd.GeoDataFrame,
+    table: RuleTable,
+    sens: pd.DataFrame | None,
+    map_fields: tuple[str, ...] = (),
+) -> gpd.GeoDataFrame:
     scored = score_candidates(table)
     rank = rank_candidates(scored)
     out = pd.DataFrame(index=cand.index)
@@ -261,10 +303,17 @@ def _assemble(cand: gpd.GeoDataFrame, table: RuleTable, sens: pd.DataFrame | Non
     out["reason_nl"] = explain_candidates(table, scored, rank)
     out = out.join(rule_result_texts(table, scored))
     out = out.join(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))
-    attrs = cand.assign(gebruiksdoel=_uses_label(cand)) if "use_residential" in cand else cand
+    attrs = (
+        cand.assign(gebruiksdoel=_uses_label(cand))
+        if "use_residential" in cand
+        else cand
+    )
     out = out.join(attrs[[c for c in _ATTRS if c in attrs.columns]])
     if sens is not None:
         out = out.join(sens)
+    for name in map_fields:  # a stable schema: whitelisted fields always exist
+        if name not in out.columns:
+            out[name] = pd.Series(pd.NA, index=out.index, dtype="string")
     out.index.name = "candidate_id"
     return gpd.GeoDataFrame(out, geometry=cand.geometry, crs=cand.crs)
 
@@ -274,37 +323,66 @@ def _attach_owner(cand: gpd.GeoDataFrame, layers: dict[str, Any]) -> gpd.GeoData
         return cand
     table = layers["ownership"].drop_duplicates("parcel_id").set_index("parcel_id")
     cand = cand.copy()
-    cand["owner_class"] = cand.index.to_series().map(table["owner_class"]).astype("string")
+    cand["owner_class"] = (
+        cand.index.to_series().map(table["owner_class"]).astype("string")
+    )
     return cand
 
 
-def _summary(scan: ScanDefinition, inputs: ScanInputs, out: gpd.GeoDataFrame,
-             table: RuleTable, n_in: int) -> dict[str, Any]:
+def _summary(
+    scan: ScanDefinition,
+    inputs: ScanInputs,
+    out: gpd.GeoDataFrame,
+    table: RuleTable,
+    n_in: int,
+) -> dict[str, Any]:
     counts = out["outcome"].value_counts()
     summary = {
-        "scan": {"name": scan.name, "title": scan.title, "version": scan.version,
-                 "unit": scan.unit, "fallback_unit": scan.fallback_unit,
-                 "regime": scan.regime, "horizon_years": scan.horizon_years,
-                 "top_k": scan.top_k},
+        "scan": {
+            "name": scan.name,
+            "title": scan.title,
+            "version": scan.version,
+            "unit": scan.unit,
+            "fallback_unit": scan.fallback_unit,
+            "regime": scan.regime,
+            "horizon_years": scan.horizon_years,
+            "top_k": scan.top_k,
+        },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "candidates_in": n_in,
         **{o: int(counts.get(o, 0)) for o in OUTCOMES},
         "skipped_rules": [r.id for r in table.skipped],
         "not_applicable_rules": [r.id for r in table.not_applicable],
-        "rules": [{"id": r.id, "title": r.title, "kind": r.kind, "weight": r.weight,
-                   "predicate": r.predicate, "layer": r.layer, "params": r.params,
-                   "source": r.source, "rationale": r.rationale, "note": r.note,
-                   "status": "skipped" if r in table.skipped else (
-                       "not_applicable" if r in table.not_applicable else "evaluated")}
-                  for r in scan.rules],
-        "inputs": [{"layer": name, "path": str(p), "sha256": _sha256(Path(p))}
-                   for name, p in inputs.files()],
+        "rules": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "kind": r.kind,
+                "weight": r.weight,
+                "predicate": r.predicate,
+                "layer": r.layer,
+                "params": r.params,
+                "source": r.source,
+                "rationale": r.rationale,
+                "note": r.note,
+                "status": "skipped"
+                if r in table.skipped
+                else ("not_applicable" if r in table.not_applicable else "evaluated"),
+            }
+            for r in scan.rules
+        ],
+        "inputs": [
+            {"layer": name, "path": str(p), "sha256": _sha256(Path(p))}
+            for name, p in inputs.files()
+        ],
         "scan_file": {"path": str(scan.path), "sha256": scan.sha256},
         "map_fields": list(scan.map_fields),
         "by_municipality": {
             str(k): {o: int(v) for o, v in g.value_counts().items()}
-            for k, g in out.groupby(out["municipality_code"].fillna("onbekend"))["outcome"]
+            for k, g in out.groupby(out["municipality_code"].fillna("onbekend"))[
+                "outcome"
+            ]
         },
     }
     total = summary["excluded"] + summary["scored"] + summary["unknown"]
@@ -353,30 +431,45 @@ def run_scan(
     cand = build_candidates(scan, layers)
     if inputs.area is not None:
         area = _area_polygon(inputs.area, layers)
-        from kansenkaart.rules._spatial import intersects_any  # noqa: PLC0415
         import shapely  # noqa: PLC0415
+
+        from kansenkaart.rules._spatial import intersects_any  # noqa: PLC0415
 
         pts = shapely.point_on_surface(cand.geometry.values)
         cand = cand[intersects_any(pts, area.values)]
     cand = assign_municipality(cand, layers.get("municipalities"))
     cand = _attach_owner(cand, layers)
-    ref = pd.Timestamp(reference_date or scan.reference_date or pd.Timestamp("today").date())
-    ctx = ScanContext(layers=layers, regime=scan.regime, horizon_years=scan.horizon_years,
-                      reference_date=ref)
+    ref = pd.Timestamp(
+        reference_date or scan.reference_date or pd.Timestamp("today").date()
+    )
+    ctx = ScanContext(
+        layers=layers,
+        regime=scan.regime,
+        horizon_years=scan.horizon_years,
+        reference_date=ref,
+    )
     _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
     table = evaluate_rules(cand, scan.rules, ctx)
     sens = loo = None
     if sensitivity_runs:
         _step(progress, f"gevoeligheid: {sensitivity_runs} runs")
-        sens = weight_sensitivity(table, runs=sensitivity_runs, top_k=scan.top_k, seed=seed)
+        sens = weight_sensitivity(
+            table, runs=sensitivity_runs, top_k=scan.top_k, seed=seed
+        )
         loo = leave_one_rule_out(table, top_k=scan.top_k)
     _step(progress, "scoren en rangschikken")
-    out = _assemble(cand, table, sens)
+    out = _assemble(cand, table, sens, scan.map_fields)
     summary = _summary(scan, inputs, out, table, len(cand))
     if sensitivity_runs:
-        summary["sensitivity"] = {"runs": sensitivity_runs, "seed": seed,
-                                  "spread_share": 0.25, "top_k": scan.top_k}
-    context = {k: layers[k] for k in ("zoning", "buildings", "municipalities") if k in layers}
+        summary["sensitivity"] = {
+            "runs": sensitivity_runs,
+            "seed": seed,
+            "spread_share": 0.25,
+            "top_k": scan.top_k,
+        }
+    context = {
+        k: layers[k] for k in ("zoning", "buildings", "municipalities") if k in layers
+    }
     return ScanResult(out, summary, table, loo, context)
 
 
@@ -387,13 +480,23 @@ def _inputs(**kwargs: Any) -> ScanInputs:
         return [Path(p) for p in ([v] if isinstance(v, str | Path) else v)]
 
     layers = {k: Path(v) for k, v in (kwargs.pop("layers", None) or {}).items()}
-    for name in ("natura2000", "monuments", "municipalities", "ownership", "vacancy", "noise"):
+    for name in (
+        "natura2000",
+        "monuments",
+        "municipalities",
+        "ownership",
+        "vacancy",
+        "noise",
+    ):
         if kwargs.get(name) is not None:
             layers[name] = Path(kwargs[name])
-    return ScanInputs(buildings=as_list(kwargs.get("buildings")),
-                      parcels=as_list(kwargs.get("parcels")),
-                      zoning=as_list(kwargs.get("zoning")), layers=layers,
-                      area=kwargs.get("area"))
+    return ScanInputs(
+        buildings=as_list(kwargs.get("buildings")),
+        parcels=as_list(kwargs.get("parcels")),
+        zoning=as_list(kwargs.get("zoning")),
+        layers=layers,
+        area=kwargs.get("area"),
+    )
 
 
 def run_object_scan(
@@ -427,8 +530,12 @@ def run_object_scan(
     runs = layers.pop("sensitivity_runs", 0)
     ref = layers.pop("reference_date", None)
     inputs = _inputs(buildings=buildings, zoning=zoning, **layers)
-    result = run_scan(scan or scan_path("objectscan"), inputs,
-                      sensitivity_runs=runs, reference_date=ref)
+    result = run_scan(
+        scan or scan_path("objectscan"),
+        inputs,
+        sensitivity_runs=runs,
+        reference_date=ref,
+    )
     return result.candidates, result.summary
 
 
@@ -468,6 +575,10 @@ def run_site_scan(
     runs = layers.pop("sensitivity_runs", 0)
     ref = layers.pop("reference_date", None)
     inputs = _inputs(parcels=parcels, zoning=zoning, buildings=buildings, **layers)
-    result = run_scan(scan or scan_path("locatiescan"), inputs,
-                      sensitivity_runs=runs, reference_date=ref)
+    result = run_scan(
+        scan or scan_path("locatiescan"),
+        inputs,
+        sensitivity_runs=runs,
+        reference_date=ref,
+    )
     return result.candidates, result.summary

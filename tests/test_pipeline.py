@@ -21,8 +21,9 @@ CONTEXT = ("natura2000", "monuments", "municipalities")
 @pytest.fixture(scope="module")
 def object_result():
     d = default_inputs()
-    inputs = ScanInputs(buildings=d["buildings"], zoning=d["zoning"],
-                        layers={k: d[k] for k in CONTEXT})
+    inputs = ScanInputs(
+        buildings=d["buildings"], zoning=d["zoning"], layers={k: d[k] for k in CONTEXT}
+    )
     with pytest.warns(kansenkaart.errors.GeometryRepairedWarning):
         return run_scan(scan_path("objectscan"), inputs, sensitivity_runs=30)
 
@@ -30,8 +31,12 @@ def object_result():
 @pytest.fixture(scope="module")
 def site_result():
     d = default_inputs()
-    inputs = ScanInputs(parcels=d["parcels"], zoning=d["zoning"], buildings=d["buildings"],
-                        layers={k: d[k] for k in CONTEXT})
+    inputs = ScanInputs(
+        parcels=d["parcels"],
+        zoning=d["zoning"],
+        buildings=d["buildings"],
+        layers={k: d[k] for k in CONTEXT},
+    )
     with pytest.warns(kansenkaart.errors.GeometryRepairedWarning):
         return run_scan(scan_path("locatiescan"), inputs)
 
@@ -49,7 +54,9 @@ def test_object_scan_accounting(object_result) -> None:
     assert object_result.summary["skipped_rules"] == ["OBJ-LEEGSTAND"]
 
 
-def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(object_result) -> None:
+def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(
+    object_result,
+) -> None:
     c = object_result.candidates
     air_base = c[(c["zoning_group"] == "gemengd") & c["year_built"].between(1948, 1994)]
     assert len(air_base) >= 25
@@ -58,7 +65,9 @@ def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(object_r
     assert (c.loc["0537100000028146", "outcome"]) == "scored"
 
 
-def test_amsterdam_offices_and_care_are_candidates_dwellings_are_not(object_result) -> None:
+def test_amsterdam_offices_and_care_are_candidates_dwellings_are_not(
+    object_result,
+) -> None:
     c = object_result.candidates
     ams = c[c["municipality_code"] == "GM0363"]
     uses = ams["gebruiksdoel"].fillna("")
@@ -95,18 +104,37 @@ def test_site_scan_parcels_and_zoning_fallback(site_result) -> None:
     assert (c["outcome"] == "scored").any()
 
 
-def test_outputs_are_complete_and_csv_is_byte_identical(object_result, tmp_path: Path) -> None:
+def test_outputs_are_complete_and_csv_is_byte_identical(
+    object_result, tmp_path: Path
+) -> None:
     a = write_results(object_result, tmp_path / "a")
     b = write_results(object_result, tmp_path / "b")
     assert (a / "candidates.csv").read_bytes() == (b / "candidates.csv").read_bytes()
     summary = json.loads((a / "summary.json").read_text(encoding="utf-8"))
-    for key in ("candidates_in", "excluded", "scored", "unknown", "skipped_rules", "rules",
-                "inputs", "scan_file", "package_version"):
+    for key in (
+        "candidates_in",
+        "excluded",
+        "scored",
+        "unknown",
+        "skipped_rules",
+        "rules",
+        "inputs",
+        "scan_file",
+        "package_version",
+    ):
         assert key in summary
     assert all(len(i["sha256"]) == 64 for i in summary["inputs"])
     gpkg = gpd.read_file(a / "candidates.gpkg", layer="candidates")
     assert len(gpkg) == summary["candidates_in"]
-    for col in ("candidate_id", "outcome", "score", "rank", "excluded_by", "unknown_for", "reason_nl"):
+    for col in (
+        "candidate_id",
+        "outcome",
+        "score",
+        "rank",
+        "excluded_by",
+        "unknown_for",
+        "reason_nl",
+    ):
         assert col in gpkg.columns
     book = openpyxl.load_workbook(a / "candidates.xlsx", read_only=True)
     assert book.sheetnames == ["kandidaten", "regels"]
@@ -123,7 +151,7 @@ def test_existing_output_needs_overwrite(object_result, tmp_path: Path) -> None:
 
 
 def test_nothing_half_written(object_result, tmp_path: Path, monkeypatch) -> None:
-    import kansenkaart.export as export
+    from kansenkaart import export
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
@@ -135,7 +163,9 @@ def test_nothing_half_written(object_result, tmp_path: Path, monkeypatch) -> Non
 
 
 def test_python_api(data_dir: Path) -> None:
-    cand, summary = kansenkaart.run_object_scan(data_dir / "amsterdam_BU03638600_bag_panden.gpkg")
+    cand, summary = kansenkaart.run_object_scan(
+        data_dir / "amsterdam_BU03638600_bag_panden.gpkg"
+    )
     assert summary["candidates_in"] == 464
     assert "OBJ-BESTEMMING" in summary["skipped_rules"]
     assert (cand["outcome"] == "scored").sum() > 0

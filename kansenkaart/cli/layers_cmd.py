@@ -25,7 +25,9 @@ def _print_human(info: dict[str, Any]) -> None:
     if info.get("features") is not None:
         click.echo(f"  features after validation: {info['features']} ({info['crs']})")
     if info.get("bbox"):
-        click.echo("  bbox (EPSG:28992): " + ", ".join(f"{v:.1f}" for v in info["bbox"]))
+        click.echo(
+            "  bbox (EPSG:28992): " + ", ".join(f"{v:.1f}" for v in info["bbox"])
+        )
     for use, n in sorted(info.get("uses", {}).items(), key=lambda kv: -kv[1]):
         click.echo(f"  gebruiksdoel {use}: {n}")
     for plan in info.get("plans", []):

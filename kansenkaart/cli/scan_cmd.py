@@ -25,20 +25,81 @@ def _layer_pairs(values: tuple[str, ...]) -> dict[str, Path]:
 
 def _common(func: Any) -> Any:
     options = [
-        click.option("--buildings", multiple=True, type=_PATH, help="BAG / bag-light / LV-BAG XML / 3DBAG file (repeatable)."),
-        click.option("--parcels", multiple=True, type=_PATH, help="DKK parcels, GeoPackage or GML (repeatable)."),
-        click.option("--zoning", multiple=True, type=_PATH, help="IMRO plan, GML or GeoPackage (repeatable)."),
-        click.option("--layer", "layer", multiple=True, metavar="NAME=PATH", help="Other layer, e.g. natura2000=n2k.gpkg, noise=lden.tif (repeatable)."),
-        click.option("--ownership", type=_PATH, help="Ownership table (CSV/GeoPackage: parcel id, owner class)."),
-        click.option("--vacancy", type=_PATH, help="Vacancy table (CSV: BAG id, vacant since)."),
-        click.option("--scan", "scan_file", type=_PATH, help="Scan definition (TOML); the shipped one by default."),
-        click.option("--area", help="CBS gemeente/buurt code (GM0537) or a polygon file."),
-        click.option("--out", "out_dir", type=_PATH, help="Output folder (default: a new folder here)."),
-        click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
-        click.option("--sensitivity", type=int, default=0, show_default=True, help="Monte Carlo runs of weight perturbation (±25 %)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sensitivity runs."),
-        click.option("--reference-date", help="'Today' for vacancy durations (YYYY-MM-DD)."),
-        click.option("--map", "make_map", is_flag=True, help="Also write map.html (unencrypted; use `kansenkaart map --encrypt` for closed sessions)."),
+        click.option(
+            "--buildings",
+            multiple=True,
+            type=_PATH,
+            help="BAG / bag-light / LV-BAG XML / 3DBAG file (repeatable).",
+        ),
+        click.option(
+            "--parcels",
+            multiple=True,
+            type=_PATH,
+            help="DKK parcels, GeoPackage or GML (repeatable).",
+        ),
+        click.option(
+            "--zoning",
+            multiple=True,
+            type=_PATH,
+            help="IMRO plan, GML or GeoPackage (repeatable).",
+        ),
+        click.option(
+            "--layer",
+            "layer",
+            multiple=True,
+            metavar="NAME=PATH",
+            help="Other layer, e.g. natura2000=n2k.gpkg, noise=lden.tif (repeatable).",
+        ),
+        click.option(
+            "--ownership",
+            type=_PATH,
+            help="Ownership table (CSV/GeoPackage: parcel id, owner class).",
+        ),
+        click.option(
+            "--vacancy", type=_PATH, help="Vacancy table (CSV: BAG id, vacant since)."
+        ),
+        click.option(
+            "--scan",
+            "scan_file",
+            type=_PATH,
+            help="Scan definition (TOML); the shipped one by default.",
+        ),
+        click.option(
+            "--area", help="CBS gemeente/buurt code (GM0537) or a polygon file."
+        ),
+        click.option(
+            "--out",
+            "out_dir",
+            type=_PATH,
+            help="Output folder (default: a new folder here).",
+        ),
+        click.option(
+            "--overwrite", is_flag=True, help="Replace an existing output folder."
+        ),
+        click.option(
+            "--sensitivity",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Monte Carlo runs of weight perturbation (±25 %).",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Seed of the sensitivity runs.",
+        ),
+        click.option(
+            "--reference-date", help="'Today' for vacancy durations (YYYY-MM-DD)."
+        ),
+        click.option(
+            "--map",
+            "make_map",
+            is_flag=True,
+            help="Also write map.html (unencrypted; for closed sessions use "
+            "`kansenkaart map --encrypt`).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -47,42 +108,81 @@ def _common(func: Any) -> Any:
 
 def _run(default_scan: str, opts: dict[str, Any]) -> Path:
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
-    from kansenkaart.export import check_output_dir, write_results  # noqa: PLC0415
-    from kansenkaart.pipeline import ScanInputs, run_scan  # noqa: PLC0415
+    from kansenkaart.export import check_output_dir  # noqa: PLC0415
+    from kansenkaart.pipeline import ScanInputs  # noqa: PLC0415
 
     layers = _layer_pairs(opts["layer"])
     for name in ("ownership", "vacancy"):
         if opts.get(name):
             layers[name] = opts[name]
-    inputs = ScanInputs(buildings=list(opts["buildings"]), parcels=list(opts["parcels"]),
-                        zoning=list(opts["zoning"]), layers=layers, area=opts.get("area"))
-    out = opts["out_dir"] or Path(f"kansenkaart-{default_scan}-{datetime.now():%Y%m%d-%H%M%S}")
+    inputs = ScanInputs(
+        buildings=list(opts["buildings"]),
+        parcels=list(opts["parcels"]),
+        zoning=list(opts["zoning"]),
+        layers=layers,
+        area=opts.get("area"),
+    )
+    out = opts["out_dir"] or Path(
+        f"kansenkaart-{default_scan}-{datetime.now():%Y%m%d-%H%M%S}"
+    )
     check_output_dir(out, overwrite=opts["overwrite"])
-    return _execute(opts.get("scan_file") or scan_path(default_scan), inputs, out, opts, run_scan, write_results)
+    return _execute(
+        opts.get("scan_file") or scan_path(default_scan),
+        inputs,
+        out,
+        opts,
+    )
 
 
-def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any], run_scan: Any, write_results: Any) -> Path:
+def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> Path:
+    from kansenkaart.export import write_results  # noqa: PLC0415
+    from kansenkaart.pipeline import run_scan  # noqa: PLC0415
+
     quiet = click.get_current_context().find_root().params.get("quiet", 0)
     steps = ["lezen", "kandidaten", "regels", "scoren", "schrijven"]
-    with click.progressbar(length=len(steps) + 8, label=f"scan {Path(scan_file).stem}",
-                           file=click.get_text_stream("stderr"), hidden=bool(quiet)) as bar:
-        result = run_scan(scan_file, inputs, sensitivity_runs=opts["sensitivity"], seed=opts["seed"],
-                          reference_date=opts.get("reference_date"), progress=lambda _text: bar.update(1))
-        path = write_results(result, out, overwrite=opts["overwrite"],
-                             map_options={} if opts["make_map"] else None)
+    with click.progressbar(
+        length=len(steps) + 8,
+        label=f"scan {Path(scan_file).stem}",
+        file=click.get_text_stream("stderr"),
+        hidden=bool(quiet),
+    ) as bar:
+        result = run_scan(
+            scan_file,
+            inputs,
+            sensitivity_runs=opts["sensitivity"],
+            seed=opts["seed"],
+            reference_date=opts.get("reference_date"),
+            progress=lambda _text: bar.update(1),
+        )
+        path = write_results(
+            result,
+            out,
+            overwrite=opts["overwrite"],
+            map_options={} if opts["make_map"] else None,
+        )
         bar.update(len(steps) + 8)
     s = result.summary
-    click.echo(f"{s['scan']['title']}: {s['candidates_in']} kandidaten — "
-               f"{s['scored']} gescoord, {s['unknown']} onbekend, {s['excluded']} uitgesloten.")
+    click.echo(
+        f"{s['scan']['title']}: {s['candidates_in']} kandidaten — "
+        f"{s['scored']} gescoord, {s['unknown']} onbekend, {s['excluded']} uitgesloten."
+    )
     if s["skipped_rules"]:
-        click.echo(f"Overgeslagen regels (laag ontbreekt): {', '.join(s['skipped_rules'])}")
+        click.echo(
+            f"Overgeslagen regels (laag ontbreekt): {', '.join(s['skipped_rules'])}"
+        )
     click.echo(f"Resultaten: {path.resolve()}")
     return path
 
 
 @click.group(invoke_without_command=True)
 @click.option("--out", "out_dir", type=_PATH, help="Output folder for the default run.")
-@click.option("--map/--no-map", "make_map", default=True, show_default=True, help="Write map.html in the default run.")
+@click.option(
+    "--map/--no-map",
+    "make_map",
+    default=True,
+    show_default=True,
+    help="Write map.html in the default run.",
+)
 @click.pass_context
 def scan(ctx: click.Context, out_dir: Path | None, make_map: bool) -> None:
     """Run a scan. Without a subcommand: both scans on the embedded real data.
@@ -93,8 +193,8 @@ def scan(ctx: click.Context, out_dir: Path | None, make_map: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from kansenkaart.datasets import default_inputs, scan_path  # noqa: PLC0415
-    from kansenkaart.export import check_output_dir, write_results  # noqa: PLC0415
-    from kansenkaart.pipeline import ScanInputs, run_scan  # noqa: PLC0415
+    from kansenkaart.export import check_output_dir  # noqa: PLC0415
+    from kansenkaart.pipeline import ScanInputs  # noqa: PLC0415
 
     base = out_dir or Path(f"kansenkaart-{datetime.now():%Y%m%d-%H%M%S}")
     check_output_dir(base, overwrite=False)
@@ -102,11 +202,18 @@ def scan(ctx: click.Context, out_dir: Path | None, make_map: bool) -> None:
     context = {k: d[k] for k in ("natura2000", "monuments", "municipalities")}
     opts = {"sensitivity": 100, "seed": 0, "overwrite": False, "make_map": make_map}
     obj = ScanInputs(buildings=d["buildings"], zoning=d["zoning"], layers=dict(context))
-    site = ScanInputs(parcels=d["parcels"], zoning=d["zoning"], buildings=d["buildings"],
-                      layers=dict(context))
-    _execute(scan_path("objectscan"), obj, base / "objectscan", opts, run_scan, write_results)
-    _execute(scan_path("locatiescan"), site, base / "locatiescan", opts, run_scan, write_results)
-    click.echo(f"Klaar. Open {base.resolve()}/*/map.html in een browser of candidates.gpkg in QGIS.")
+    site = ScanInputs(
+        parcels=d["parcels"],
+        zoning=d["zoning"],
+        buildings=d["buildings"],
+        layers=dict(context),
+    )
+    _execute(scan_path("objectscan"), obj, base / "objectscan", opts)
+    _execute(scan_path("locatiescan"), site, base / "locatiescan", opts)
+    click.echo(
+        f"Klaar. Open {base.resolve()}/*/map.html in een browser "
+        "of candidates.gpkg in QGIS."
+    )
 
 
 @scan.command("objects")
@@ -129,15 +236,22 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--scan", "scan_file", type=_PATH, help="Scan definition (TOML); default: objectscan.")
+@click.option(
+    "--scan",
+    "scan_file",
+    type=_PATH,
+    help="Scan definition (TOML); default: objectscan.",
+)
 def rules_list(scan_file: Path | None) -> None:
     """Print the rules of a scan as a table (id, kind, weight, title, source)."""
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
     from kansenkaart.rules.definition import load_scan  # noqa: PLC0415
 
     definition = load_scan(scan_file or scan_path("objectscan"))
-    click.echo(f"{definition.title} (versie {definition.version}, {definition.unit}, "
-               f"regime {definition.regime}, horizon {definition.horizon_years:g} jaar)")
+    click.echo(
+        f"{definition.title} (versie {definition.version}, {definition.unit}, "
+        f"regime {definition.regime}, horizon {definition.horizon_years:g} jaar)"
+    )
     header = f"{'id':22} {'soort':6} {'gewicht':>7}  titel / bron"
     click.echo(header)
     click.echo("-" * len(header))

@@ -48,7 +48,10 @@ READERS: dict[str, tuple[str, str]] = {
     "dkk-gml": ("parcels", "kansenkaart.io.dkk:read_dkk_gml"),
     "imro-gml": ("zoning", "kansenkaart.io.imro:read_imro_gml"),
     "imro-gpkg": ("zoning", "kansenkaart.io.imro:read_imro_gpkg"),
-    "canonical-parquet": ("", "kansenkaart.io.parquet:read_canonical_parquet"),
+    "canonical-parquet": (
+        "buildings|parcels|zoning",
+        "kansenkaart.io.parquet:read_canonical_parquet",
+    ),
     "ownership": ("context", "kansenkaart.io.context:read_ownership"),
     "vacancy": ("context", "kansenkaart.io.context:read_vacancy"),
     "vector": ("context", "kansenkaart.io.context:read_context"),
@@ -114,7 +117,9 @@ def _from_gpkg(path: Path) -> str:
         return "bag-gpkg"
     if lower & {"enkelbestemming", "bestemmingsplangebied", "dubbelbestemming"}:
         return "imro-gpkg"
-    fields = {str(f) for f in layer_info(path, layers[0])["fields"]} if layers else set()
+    fields = (
+        {str(f) for f in layer_info(path, layers[0])["fields"]} if layers else set()
+    )
     return _from_columns(fields)
 
 
@@ -158,7 +163,10 @@ def _unsupported(path: Path) -> DataSourceError:
 
 def _csv_format(path: Path) -> str:
     header = _head(path, 4096).lstrip("\ufeff").splitlines()[:1]
-    cols = {c.strip().strip('"').lower() for c in (header[0] if header else "").replace(";", ",").split(",")}
+    cols = {
+        c.strip().strip('"').lower()
+        for c in (header[0] if header else "").replace(";", ",").split(",")
+    }
     if cols & {"vacant_since", "leegstand_sinds", "leeg_sinds"}:
         return "vacancy"
     if cols & {"owner_class", "eigenaarklasse", "eigenaar_klasse"}:
@@ -184,7 +192,7 @@ def _parquet_format(path: Path) -> str:
     return _from_columns(names)
 
 
-def detect_format(path: str | Path) -> Detected:
+def detect_format(path: str | Path) -> Detected:  # noqa: C901, PLR0912 - one branch per format
     """Recognise the layer kind and format of ``path``.
 
     Raises
@@ -227,4 +235,9 @@ def detect_format(path: str | Path) -> Detected:
             "nor LV-BAG 2.0. Supported: " + "; ".join(SUPPORTED.values())
         )
         raise DataSourceError(msg)
-    return Detected(kind=READERS[fmt][0], format=fmt, path=path)
+    kind = READERS[fmt][0]
+    if fmt == "canonical-parquet":
+        from kansenkaart.io.parquet import detect_kind  # noqa: PLC0415
+
+        kind = detect_kind(path)
+    return Detected(kind=kind, format=fmt, path=path)

@@ -23,8 +23,14 @@ from kansenkaart.layers.schema import BAG_USE_COLUMNS
 __all__ = ["inspect_path"]
 
 _OGR_FORMATS = {
-    "bag-gpkg", "bag-light", "3dbag-gpkg", "dkk-gpkg", "dkk-gml", "imro-gml",
-    "imro-gpkg", "vector",
+    "bag-gpkg",
+    "bag-light",
+    "3dbag-gpkg",
+    "dkk-gpkg",
+    "dkk-gml",
+    "imro-gml",
+    "imro-gpkg",
+    "vector",
 }
 
 
@@ -41,7 +47,9 @@ def _source_layers(path: Path, fmt: str, data: Any) -> dict[str, dict[str, Any]]
     if isinstance(data, pd.DataFrame):
         return {path.name: {"features": len(data), "crs": None}}
     if isinstance(data, dict):  # raster metadata
-        return {path.name: {"features": int(data.get("count", 1)), "crs": data.get("crs")}}
+        return {
+            path.name: {"features": int(data.get("count", 1)), "crs": data.get("crs")}
+        }
     return {}
 
 
@@ -58,7 +66,9 @@ def _describe(result: dict[str, Any], data: Any) -> None:
     if isinstance(data, gpd.GeoDataFrame):
         result["features"] = len(data)
         result["crs"] = "EPSG:28992" if data.crs is not None else None
-        result["bbox"] = [round(float(v), 3) for v in data.total_bounds] if len(data) else None
+        result["bbox"] = (
+            [round(float(v), 3) for v in data.total_bounds] if len(data) else None
+        )
         result["problems"] += [
             f.message for f in data.attrs.get("findings", []) if f.level != "error"
         ]
@@ -100,8 +110,15 @@ def inspect_path(path: str | Path, *, on_invalid: str = "fix") -> dict[str, Any]
     """
     path = Path(path)
     result: dict[str, Any] = {
-        "path": str(path), "kind": None, "format": None, "layers": {},
-        "features": None, "crs": None, "bbox": None, "problems": [], "readable": True,
+        "path": str(path),
+        "kind": None,
+        "format": None,
+        "layers": {},
+        "features": None,
+        "crs": None,
+        "bbox": None,
+        "problems": [],
+        "readable": True,
     }
     try:
         detected = detect_format(path)

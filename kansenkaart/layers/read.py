@@ -71,7 +71,9 @@ def _read_kind(path: PathLike, kind: str, *, on_invalid: OnInvalid) -> gpd.GeoDa
     return gdf if gdf is not None else _read(detected, on_invalid=on_invalid)
 
 
-def read_buildings(path: PathLike, *, on_invalid: OnInvalid = "fix") -> gpd.GeoDataFrame:
+def read_buildings(
+    path: PathLike, *, on_invalid: OnInvalid = "fix"
+) -> gpd.GeoDataFrame:
     """Read buildings (BAG GeoPackage, bag-light, LV-BAG XML, 3DBAG).
 
     Returns

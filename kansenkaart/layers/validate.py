@@ -114,7 +114,13 @@ def to_canonical(df: pd.DataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
             out[col] = df[col].astype(dtype)
         else:
             out[col] = pd.Series(pd.NA, index=df.index, dtype=dtype)
-    return gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=df.crs, index=df.index)
+    return gpd.GeoDataFrame(
+        out, geometry=df.geometry.values, crs=df.crs, index=df.index
+    )
+
+
+def _plural(n: int) -> str:
+    return f"{n} invalid geometr{'y' if n == 1 else 'ies'}"
 
 
 def _repair(
@@ -127,10 +133,12 @@ def _repair(
 ) -> tuple[gpd.GeoDataFrame, Finding]:
     if on_invalid == "drop":
         msg = (
-            f"{source}: dropped {len(ids)} invalid geometr{'y' if len(ids) == 1 else 'ies'}"
+            f"{source}: dropped {_plural(len(ids))}"
             f" ({_show_ids(ids)}). Use on_invalid='fix' to repair them instead."
         )
-        return gdf.loc[~invalid], Finding("warning", "invalid_geometry", msg, tuple(ids))
+        return gdf.loc[~invalid], Finding(
+            "warning", "invalid_geometry", msg, tuple(ids)
+        )
     geoms = gdf.geometry.values.copy()
     fixed = shapely.make_valid(
         np.asarray(geoms[invalid]), method="structure", keep_collapsed=False
@@ -138,7 +146,7 @@ def _repair(
     geoms[invalid] = fixed
     gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     msg = (
-        f"{source}: repaired {len(ids)} invalid geometr{'y' if len(ids) == 1 else 'ies'}"
+        f"{source}: repaired {_plural(len(ids))}"
         f" with make_valid ({_show_ids(ids)}). Check them in QGIS if exact outlines "
         "matter."
     )

@@ -15,7 +15,9 @@ __all__ = [
 ]
 
 
-def intersects_any(geoms: NDArray[np.object_], other: NDArray[np.object_]) -> NDArray[np.bool_]:
+def intersects_any(
+    geoms: NDArray[np.object_], other: NDArray[np.object_]
+) -> NDArray[np.bool_]:
     """True where a geometry intersects any geometry of ``other``."""
     out = np.zeros(len(geoms), dtype=bool)
     if len(other) and len(geoms):
@@ -68,7 +70,9 @@ def pair_overlap(
     inside = shapely.contains_properly(other[right], geoms[left])
     area[inside] = shapely.area(geoms[left[inside]])
     cross = ~inside
-    area[cross] = shapely.area(shapely.intersection(geoms[left[cross]], other[right[cross]]))
+    area[cross] = shapely.area(
+        shapely.intersection(geoms[left[cross]], other[right[cross]])
+    )
     return left, right, area
 
 

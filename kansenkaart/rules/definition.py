@@ -56,12 +56,32 @@ UNITS: dict[str, str] = {
 }
 
 _SCAN_KEYS = {
-    "name", "title", "version", "unit", "fallback_unit", "grid_size_m", "regime",
-    "horizon_years", "top_k", "description", "reference_date",
+    "name",
+    "title",
+    "version",
+    "unit",
+    "fallback_unit",
+    "grid_size_m",
+    "regime",
+    "horizon_years",
+    "top_k",
+    "description",
+    "reference_date",
 }
 _RULE_KEYS = {
-    "id", "title", "kind", "predicate", "layer", "params", "weight", "rationale",
-    "source", "note", "on_missing", "negate", "regimes",
+    "id",
+    "title",
+    "kind",
+    "predicate",
+    "layer",
+    "params",
+    "weight",
+    "rationale",
+    "source",
+    "note",
+    "on_missing",
+    "negate",
+    "regimes",
 }
 _TOP_KEYS = {"scan", "rule", "layers", "map", "derive_uses"}
 
@@ -177,54 +197,84 @@ def _check_params(rule: dict[str, Any], where: str, spec: dict[str, Any]) -> Non
         )
 
 
-def _check_rule(raw: dict[str, Any], i: int, layers: set[str]) -> Rule:
+def _check_rule(raw: dict[str, Any], i: int, layers: set[str]) -> Rule:  # noqa: C901, PLR0912 - one check per key
     from kansenkaart.rules.predicates import PREDICATES  # noqa: PLC0415
 
     where = f"rule {raw.get('id', f'#{i + 1}')!r}"
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise _fail(where, f"unknown key(s) {', '.join(sorted(unknown))}",
-                    f"Allowed keys: {', '.join(sorted(_RULE_KEYS))}")
+        raise _fail(
+            where,
+            f"unknown key(s) {', '.join(sorted(unknown))}",
+            f"Allowed keys: {', '.join(sorted(_RULE_KEYS))}",
+        )
     for key in ("id", "title", "kind", "predicate", "source"):
         if not raw.get(key):
-            raise _fail(where, f"'{key}' is missing or empty", "Every rule needs id, "
-                        "title, kind, predicate and source (law and article, or report)")
+            raise _fail(
+                where,
+                f"'{key}' is missing or empty",
+                "Every rule needs id, "
+                "title, kind, predicate and source (law and article, or report)",
+            )
     kind = raw["kind"]
     if kind not in ("veto", "score", "flag"):
         raise _fail(where, f"kind {kind!r} is not veto, score or flag", "Fix 'kind'")
     if raw["predicate"] not in PREDICATES:
-        raise _fail(where, f"unknown predicate {raw['predicate']!r}",
-                    f"Known predicates: {', '.join(sorted(PREDICATES))}")
+        raise _fail(
+            where,
+            f"unknown predicate {raw['predicate']!r}",
+            f"Known predicates: {', '.join(sorted(PREDICATES))}",
+        )
     spec = PREDICATES[raw["predicate"]].spec
     layer = raw.get("layer", spec.get("default_layer"))
     if spec.get("needs_layer") and layer is None:
-        raise _fail(where, "this predicate needs a 'layer'", "Add layer = \"...\"")
+        raise _fail(where, "this predicate needs a 'layer'", 'Add layer = "..."')
     if layer is not None and layer not in layers:
-        raise _fail(where, f"unknown layer {layer!r}",
-                    f"Known layers: {', '.join(sorted(layers))}; declare others "
-                    "under [layers.NAME]")
+        raise _fail(
+            where,
+            f"unknown layer {layer!r}",
+            f"Known layers: {', '.join(sorted(layers))}; declare others "
+            "under [layers.NAME]",
+        )
     if kind == "score":
         weight = raw.get("weight")
         if not isinstance(weight, int | float) or weight <= 0:
-            raise _fail(where, "a score rule needs a positive 'weight'", "Add weight = 1")
+            raise _fail(
+                where, "a score rule needs a positive 'weight'", "Add weight = 1"
+            )
     elif "weight" in raw:
-        raise _fail(where, f"a {kind} rule cannot have a weight",
-                    "Remove 'weight' or make it a score rule")
+        raise _fail(
+            where,
+            f"a {kind} rule cannot have a weight",
+            "Remove 'weight' or make it a score rule",
+        )
     if kind == "score" and spec["output"] != "fraction":
-        raise _fail(where, f"predicate {raw['predicate']!r} gives yes/no, not a score",
-                    "Use it in a veto or flag rule")
+        raise _fail(
+            where,
+            f"predicate {raw['predicate']!r} gives yes/no, not a score",
+            "Use it in a veto or flag rule",
+        )
     _check_params(raw, where, spec)
     if raw.get("on_missing", "unknown") not in ("unknown", "skip"):
         raise _fail(where, "on_missing must be 'unknown' or 'skip'", "Fix on_missing")
     regimes = tuple(raw.get("regimes", ("wabo", "ow")))
     if not set(regimes) <= {"wabo", "ow"}:
-        raise _fail(where, f"regimes {regimes} must be 'wabo' and/or 'ow'", "Fix regimes")
+        raise _fail(
+            where, f"regimes {regimes} must be 'wabo' and/or 'ow'", "Fix regimes"
+        )
     return Rule(
-        id=str(raw["id"]), title=raw["title"], kind=kind, predicate=raw["predicate"],
-        layer=layer, params=dict(raw.get("params", {})),
-        weight=float(raw.get("weight", 0.0)), rationale=raw.get("rationale", ""),
-        source=raw["source"], note=raw.get("note", ""),
-        on_missing=raw.get("on_missing", "unknown"), negate=bool(raw.get("negate", False)),
+        id=str(raw["id"]),
+        title=raw["title"],
+        kind=kind,
+        predicate=raw["predicate"],
+        layer=layer,
+        params=dict(raw.get("params", {})),
+        weight=float(raw.get("weight", 0.0)),
+        rationale=raw.get("rationale", ""),
+        source=raw["source"],
+        note=raw.get("note", ""),
+        on_missing=raw.get("on_missing", "unknown"),
+        negate=bool(raw.get("negate", False)),
         regimes=regimes,
     )
 
@@ -232,14 +282,20 @@ def _check_rule(raw: dict[str, Any], i: int, layers: set[str]) -> Rule:
 def _check_scan(scan: dict[str, Any], where: str) -> None:
     unknown = set(scan) - _SCAN_KEYS
     if unknown:
-        raise _fail(where, f"unknown key(s) {', '.join(sorted(unknown))} in [scan]",
-                    f"Allowed keys: {', '.join(sorted(_SCAN_KEYS))}")
+        raise _fail(
+            where,
+            f"unknown key(s) {', '.join(sorted(unknown))} in [scan]",
+            f"Allowed keys: {', '.join(sorted(_SCAN_KEYS))}",
+        )
     for key in ("name", "title", "version", "unit", "regime", "horizon_years"):
         if key not in scan:
             raise _fail(where, f"[scan] has no {key!r}", f"Add {key} = ...")
     if scan["unit"] not in ("buildings", "parcels", "zoning", "grid"):
-        raise _fail(where, f"unit {scan['unit']!r} is not supported",
-                    "Use buildings, parcels, zoning or grid")
+        raise _fail(
+            where,
+            f"unit {scan['unit']!r} is not supported",
+            "Use buildings, parcels, zoning or grid",
+        )
     if scan.get("fallback_unit") not in (None, "zoning", "grid"):
         raise _fail(where, "fallback_unit must be 'zoning' or 'grid'", "Fix it")
     if scan["regime"] not in ("wabo", "ow"):
@@ -274,8 +330,11 @@ def load_scan(path: str | Path) -> ScanDefinition:
     where = str(path)
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise _fail(where, f"unknown section(s) {', '.join(sorted(unknown))}",
-                    f"Allowed: {', '.join(sorted(_TOP_KEYS))}")
+        raise _fail(
+            where,
+            f"unknown section(s) {', '.join(sorted(unknown))}",
+            f"Allowed: {', '.join(sorted(_TOP_KEYS))}",
+        )
     scan = data.get("scan", {})
     _check_scan(scan, where)
     declared = data.get("layers", {})
@@ -289,14 +348,21 @@ def load_scan(path: str | Path) -> ScanDefinition:
         raise _fail(where, "no [[rule]] entries", "Add at least one rule")
     derive = {k: tuple(v) for k, v in data.get("derive_uses", {}).items()}
     return ScanDefinition(
-        name=scan["name"], title=scan["title"], version=str(scan["version"]),
-        unit=scan["unit"], regime=scan["regime"],
-        horizon_years=float(scan["horizon_years"]), rules=tuple(rules),
+        name=scan["name"],
+        title=scan["title"],
+        version=str(scan["version"]),
+        unit=scan["unit"],
+        regime=scan["regime"],
+        horizon_years=float(scan["horizon_years"]),
+        rules=tuple(rules),
         fallback_unit=scan.get("fallback_unit"),
         grid_size_m=float(scan.get("grid_size_m", 100.0)),
-        top_k=int(scan.get("top_k", 20)), description=scan.get("description", ""),
-        reference_date=scan.get("reference_date"), layers=dict(declared),
+        top_k=int(scan.get("top_k", 20)),
+        description=scan.get("description", ""),
+        reference_date=scan.get("reference_date"),
+        layers=dict(declared),
         map_fields=tuple(data.get("map", {}).get("fields", ())),
-        derive_uses=derive, path=path,
+        derive_uses=derive,
+        path=path,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )

@@ -96,14 +96,16 @@ def evaluate_rules(
     applicable = [r for r in rules if ctx.regime in r.regimes]
     not_applicable = tuple(r for r in rules if ctx.regime not in r.regimes)
     skipped = tuple(
-        r for r in applicable
+        r
+        for r in applicable
         if r.on_missing == "skip" and r.layer is not None and r.layer not in ctx.layers
     )
     evaluated = tuple(r for r in applicable if r not in skipped)
     columns = {r.id: _evaluate_one(r, candidates, ctx) for r in evaluated}
     values = pd.DataFrame(columns, index=candidates.index)
     not_applicable_for = pd.DataFrame(
-        {r.id: _attribute_skip(r, candidates) for r in evaluated}, index=candidates.index
+        {r.id: _attribute_skip(r, candidates) for r in evaluated},
+        index=candidates.index,
     )
     for rid in not_applicable_for.columns:
         if not_applicable_for[rid].any():  # not applicable here: "no hit"
@@ -112,6 +114,8 @@ def evaluate_rules(
         logger.info("rule %s skipped: layer %r not given", rule.id, rule.layer)
     logger.info(
         "evaluated %d rules for %d candidates (%d skipped)",
-        len(evaluated), len(candidates), len(skipped),
+        len(evaluated),
+        len(candidates),
+        len(skipped),
     )
     return RuleTable(values, evaluated, skipped, not_applicable, not_applicable_for)

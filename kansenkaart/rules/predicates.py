@@ -54,7 +54,9 @@ class ScanContext:
     layers: dict[str, Any]
     regime: str = "wabo"
     horizon_years: float = 10.0
-    reference_date: pd.Timestamp = field(default_factory=lambda: pd.Timestamp("today").normalize())
+    reference_date: pd.Timestamp = field(
+        default_factory=lambda: pd.Timestamp("today").normalize()
+    )
     cache: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,14 +77,23 @@ PREDICATES: dict[str, Predicate] = {}
 
 
 def _predicate(
-    *, output: str, params: dict[str, Any], needs_layer: bool = False,
-    default_layer: str | None = None, attributes: tuple[str, ...] = (),
+    *,
+    output: str,
+    params: dict[str, Any],
+    needs_layer: bool = False,
+    default_layer: str | None = None,
+    attributes: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., pd.Series]], Callable[..., pd.Series]]:
     def register(func: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
         PREDICATES[func.__name__] = Predicate(
             func,
-            {"output": output, "params": params, "needs_layer": needs_layer,
-             "default_layer": default_layer, "attributes": attributes},
+            {
+                "output": output,
+                "params": params,
+                "needs_layer": needs_layer,
+                "default_layer": default_layer,
+                "attributes": attributes,
+            },
         )
         return func
 
@@ -117,14 +128,19 @@ def uses_any(cand: gpd.GeoDataFrame, ctx: ScanContext, *, uses: list[str]) -> pd
 
 
 @_predicate(output="bool", params={"values": REQUIRED})
-def status_in(cand: gpd.GeoDataFrame, ctx: ScanContext, *, values: list[str]) -> pd.Series:
+def status_in(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, values: list[str]
+) -> pd.Series:
     """BAG status of the building is one of ``values``."""
     status = cand["status"]
     return _bool(status.isin(values).fillna(False), cand.index, unknown=status.isna())
 
 
-@_predicate(output="bool", params={"min_storey_height_m": REQUIRED},
-            attributes=("height_m", "storeys"))
+@_predicate(
+    output="bool",
+    params={"min_storey_height_m": REQUIRED},
+    attributes=("height_m", "storeys"),
+)
 def storey_height_below(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, min_storey_height_m: float
 ) -> pd.Series:
@@ -136,11 +152,16 @@ def storey_height_below(
     height = cand["height_m"].astype("Float64")
     storeys = cand["storeys"].astype("Float64").where(cand["storeys"] > 0)
     per_storey = height / storeys
-    return _bool((per_storey < min_storey_height_m).fillna(False), cand.index,
-                 unknown=per_storey.isna())
+    return _bool(
+        (per_storey < min_storey_height_m).fillna(False),
+        cand.index,
+        unknown=per_storey.isna(),
+    )
 
 
-@_predicate(output="fraction", params={"structural_years": REQUIRED}, default_layer="vacancy")
+@_predicate(
+    output="fraction", params={"structural_years": REQUIRED}, default_layer="vacancy"
+)
 def vacancy_duration(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, structural_years: float
 ) -> pd.Series:
@@ -158,14 +179,21 @@ def vacancy_duration(
 
 def _floor_area(cand: gpd.GeoDataFrame) -> pd.Series:
     area = cand["floor_area_m2"].astype("Float64")
-    footprint = pd.Series(cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64")
+    footprint = pd.Series(
+        cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64"
+    )
     gross = footprint * cand["storeys"].astype("Float64")
     return area.fillna(gross).fillna(footprint)
 
 
-@_predicate(output="fraction", params={"unit_floor_area_m2": REQUIRED, "target_units": REQUIRED})
+@_predicate(
+    output="fraction", params={"unit_floor_area_m2": REQUIRED, "target_units": REQUIRED}
+)
 def units_that_fit(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, unit_floor_area_m2: float,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    unit_floor_area_m2: float,
     target_units: float,
 ) -> pd.Series:
     """Dwellings that fit in the floor area, relative to a target (capped at 1).
@@ -177,9 +205,15 @@ def units_that_fit(
     return (units / target_units).clip(0, 1).astype("Float64")
 
 
-@_predicate(output="fraction", params={"penalty_from_year": REQUIRED, "penalty_to_year": REQUIRED})
+@_predicate(
+    output="fraction",
+    params={"penalty_from_year": REQUIRED, "penalty_to_year": REQUIRED},
+)
 def year_built_outside(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, penalty_from_year: int,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    penalty_from_year: int,
     penalty_to_year: int,
 ) -> pd.Series:
     """1 when the building year lies outside the penalised period, else 0."""
@@ -192,7 +226,9 @@ def year_built_outside(
 
 
 @_predicate(output="bool", params={}, needs_layer=True)
-def intersects_layer(cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str) -> pd.Series:
+def intersects_layer(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str
+) -> pd.Series:
     """Candidate intersects a feature of the layer (e.g. inside Natura 2000)."""
     other = _geoms(ctx.layers[layer])
     return _bool(intersects_any(_geoms(cand), other), cand.index)
@@ -213,14 +249,20 @@ def within_distance(
     needs_layer=True,
 )
 def proximity(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str,
-    full_score_distance_m: float, zero_score_distance_m: float,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    full_score_distance_m: float,
+    zero_score_distance_m: float,
 ) -> pd.Series:
     """1 within the full-score distance of the layer, falling linearly to 0.
 
     Used with existing buildings as a proxy for roads and utilities.
     """
-    dist = nearest_distance(_geoms(cand), _geoms(ctx.layers[layer]), zero_score_distance_m)
+    dist = nearest_distance(
+        _geoms(cand), _geoms(ctx.layers[layer]), zero_score_distance_m
+    )
     span = max(zero_score_distance_m - full_score_distance_m, 1e-9)
     value = np.clip((zero_score_distance_m - dist) / span, 0.0, 1.0)
     return pd.Series(value, index=cand.index, dtype="Float64")
@@ -233,9 +275,13 @@ def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Seri
     if not len(left):
         return pd.Series(pd.NA, index=cand.index, dtype="string")
     pairs = pd.DataFrame({"c": left, "z": right, "a": area})
-    best = pairs.sort_values(["c", "a", "z"], ascending=[True, False, True]).drop_duplicates("c")
+    best = pairs.sort_values(
+        ["c", "a", "z"], ascending=[True, False, True]
+    ).drop_duplicates("c")
     groups = pd.Series(pd.NA, index=range(len(cand)), dtype="string")
-    groups.iloc[best["c"].to_numpy()] = enkel["main_group"].to_numpy()[best["z"].to_numpy()]
+    groups.iloc[best["c"].to_numpy()] = enkel["main_group"].to_numpy()[
+        best["z"].to_numpy()
+    ]
     groups.index = cand.index
     return groups
 
@@ -251,7 +297,11 @@ def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Se
     output="bool", params={"groups": REQUIRED, "min_share": 0.5}, default_layer="zoning"
 )
 def zoning_group_share(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, groups: list[str],
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    groups: list[str],
     min_share: float = 0.5,
 ) -> pd.Series:
     """At least ``min_share`` of the candidate lies in Enkelbestemmingen of ``groups``.
@@ -268,13 +318,23 @@ def zoning_group_share(
 
 @_predicate(
     output="fraction",
-    params={"housing_groups": REQUIRED, "no_exemption_groups": REQUIRED,
-            "needed_years": REQUIRED, "exemption_share": REQUIRED},
+    params={
+        "housing_groups": REQUIRED,
+        "no_exemption_groups": REQUIRED,
+        "needed_years": REQUIRED,
+        "exemption_share": REQUIRED,
+    },
     default_layer="zoning",
 )
 def zoning_allows_housing(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, housing_groups: list[str],
-    no_exemption_groups: list[str], needed_years: float, exemption_share: float,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    housing_groups: list[str],
+    no_exemption_groups: list[str],
+    needed_years: float,
+    exemption_share: float,
 ) -> pd.Series:
     """1 where zoning allows housing; ``exemption_share`` where a temporary
     exemption within the regime's horizon is possible; 0 otherwise.
@@ -306,16 +366,24 @@ def capacity_below(
     return _bool(capacity < min_units, cand.index)
 
 
-@_predicate(output="fraction", params={"units_per_ha": REQUIRED, "target_units": REQUIRED})
+@_predicate(
+    output="fraction", params={"units_per_ha": REQUIRED, "target_units": REQUIRED}
+)
 def capacity_units(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, units_per_ha: float, target_units: float
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    units_per_ha: float,
+    target_units: float,
 ) -> pd.Series:
     """Capacity (area x density) relative to a target number of units, capped at 1."""
     capacity = _area_m2(cand) / 10_000 * units_per_ha
     return (capacity / target_units).clip(0, 1).astype("Float64")
 
 
-@_predicate(output="fraction", params={"max_cover_share": REQUIRED}, default_layer="buildings")
+@_predicate(
+    output="fraction", params={"max_cover_share": REQUIRED}, default_layer="buildings"
+)
 def building_cover(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_cover_share: float
 ) -> pd.Series:
@@ -325,9 +393,14 @@ def building_cover(
     return pd.Series(value, index=cand.index, dtype="Float64")
 
 
-@_predicate(output="fraction", params={"class_scores": REQUIRED}, default_layer="ownership")
+@_predicate(
+    output="fraction", params={"class_scores": REQUIRED}, default_layer="ownership"
+)
 def owner_class_score(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
     class_scores: dict[str, float],
 ) -> pd.Series:
     """Score of the owner class (e.g. provincie 1.0 ... particulier 0).
@@ -354,10 +427,17 @@ def raster_above(
     return _bool(values > max_lden_db, cand.index, unknown=np.isnan(values))
 
 
-@_predicate(output="bool", params={"min_years": REQUIRED, "column": "available_years"},
-            needs_layer=True)
+@_predicate(
+    output="bool",
+    params={"min_years": REQUIRED, "column": "available_years"},
+    needs_layer=True,
+)
 def available_years_below(
-    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, min_years: float,
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    min_years: float,
     column: str = "available_years",
 ) -> pd.Series:
     """The site is available for fewer than ``min_years`` (from a table by id).
@@ -366,5 +446,7 @@ def available_years_below(
     """
     table = ctx.layers[layer]
     id_col = next(c for c in ("parcel_id", "candidate_id", "building_id") if c in table)
-    years = cand.index.to_series().map(table.set_index(id_col)[column]).astype("Float64")
+    years = (
+        cand.index.to_series().map(table.set_index(id_col)[column]).astype("Float64")
+    )
     return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())

@@ -29,18 +29,30 @@ def rule_result_texts(table: RuleTable, scored: pd.DataFrame) -> pd.DataFrame:
         if rule.kind == "score":
             pts = scored[f"pts_{rule.id}"].astype("Float64")
             full = 100.0 * rule.weight / total
-            text = "+" + pts.round(1).astype(str).str.replace(".", ",") + f" van {_fmt(full)} punten"
+            text = (
+                "+"
+                + pts.round(1).astype(str).str.replace(".", ",")
+                + f" van {_fmt(full)} punten"
+            )
         else:
-            yes, no = ("uitgesloten", "voldoet") if rule.kind == "veto" else ("ja", "nee")
-            text = pd.Series(np.where(v.fillna(False).astype(bool), yes, no), index=v.index)
+            yes, no = (
+                ("uitgesloten", "voldoet") if rule.kind == "veto" else ("ja", "nee")
+            )
+            text = pd.Series(
+                np.where(v.fillna(False).astype(bool), yes, no), index=v.index
+            )
         out[rule.id] = text.where(v.notna(), "onbekend").astype("string")
         if table.not_applicable_for is not None and rule.id in table.not_applicable_for:
             skip = table.not_applicable_for[rule.id].to_numpy(dtype=bool)
             out.loc[skip, rule.id] = "n.v.t. (gegevens onbekend)"
     for rule in table.skipped:
-        out[rule.id] = pd.Series("overgeslagen (laag ontbreekt)", index=out.index, dtype="string")
+        out[rule.id] = pd.Series(
+            "overgeslagen (laag ontbreekt)", index=out.index, dtype="string"
+        )
     for rule in table.not_applicable:
-        out[rule.id] = pd.Series("n.v.t. (ander regime)", index=out.index, dtype="string")
+        out[rule.id] = pd.Series(
+            "n.v.t. (ander regime)", index=out.index, dtype="string"
+        )
     return out
 
 
@@ -63,7 +75,9 @@ def _best_worst(scored: pd.DataFrame, table: RuleTable) -> pd.Series:
     best = np.argmax(share, axis=1)
     worst = np.argmin(share, axis=1)
     titles = np.array([r.title for r in score_rules], dtype=object)
-    best_pts = np.char.replace(np.round(pts[np.arange(len(pts)), best], 1).astype(str), ".", ",")
+    best_pts = np.char.replace(
+        np.round(pts[np.arange(len(pts)), best], 1).astype(str), ".", ","
+    )
     text = "sterkste punt: " + titles[best] + " (+" + best_pts + ")"
     weak = share[np.arange(len(pts)), worst] < 1.0
     text = np.where(weak, text + ", zwakste: " + titles[worst], text)
@@ -83,14 +97,30 @@ def explain_candidates(
     titles = {r.id: r.title for r in table.rules}
     flags = [r for r in table.rules if r.kind == "flag"]
     excl = "Uitgesloten door " + _titles(scored["excluded_by"], titles) + "."
-    unk = ("Onbekend: niet te beoordelen voor " + _titles(scored["unknown_for"], titles)
-           + " (gegevens ontbreken).")
+    unk = (
+        "Onbekend: niet te beoordelen voor "
+        + _titles(scored["unknown_for"], titles)
+        + " (gegevens ontbreken)."
+    )
     score_txt = scored["score"].astype(float).round(1).astype(str).str.replace(".", ",")
-    sco = ("Score " + score_txt + " van 100 (rang " + rank.astype("string").fillna("-")
-           + "); " + _best_worst(scored, table) + ".")
-    line = pd.Series(np.where(scored["outcome"] == "excluded", excl,
-                              np.where(scored["outcome"] == "unknown", unk, sco)),
-                     index=scored.index, dtype="string")
+    sco = (
+        "Score "
+        + score_txt
+        + " van 100 (rang "
+        + rank.astype("string").fillna("-")
+        + "); "
+        + _best_worst(scored, table)
+        + "."
+    )
+    line = pd.Series(
+        np.where(
+            scored["outcome"] == "excluded",
+            excl,
+            np.where(scored["outcome"] == "unknown", unk, sco),
+        ),
+        index=scored.index,
+        dtype="string",
+    )
     for flag in flags:
         hit = table.values[flag.id].fillna(False).astype(bool)
         line = line.where(~hit, line + f" Let op: {flag.title}.")

@@ -51,7 +51,11 @@ def score_candidates(
     w = {r.id: r.weight for r in table.rules if r.kind == "score"}
     if weights:
         w.update({k: v for k, v in weights.items() if k in w})
-    veto_hit = vals[vetoes].fillna(False).astype(bool) if vetoes else pd.DataFrame(index=vals.index)
+    veto_hit = (
+        vals[vetoes].fillna(False).astype(bool)
+        if vetoes
+        else pd.DataFrame(index=vals.index)
+    )
     undecided = vals[vetoes + scores].isna()
     excluded = veto_hit.any(axis=1) if vetoes else pd.Series(False, index=vals.index)
     unknown = ~excluded & undecided.any(axis=1)
@@ -63,8 +67,11 @@ def score_candidates(
     for rid in scores:
         share = 100.0 * w[rid] / total if total > 0 else 0.0
         points[f"pts_{rid}"] = vals[rid].astype("Float64") * share
-    score = points.sum(axis=1, min_count=0).astype("Float64") if scores else pd.Series(
-        0.0, index=vals.index, dtype="Float64")
+    score = (
+        points.sum(axis=1, min_count=0).astype("Float64")
+        if scores
+        else pd.Series(0.0, index=vals.index, dtype="Float64")
+    )
     out["score"] = score.round(6).clip(0, 100).where(out["outcome"] == "scored")
     out["excluded_by"] = _join_ids(veto_hit) if vetoes else ""
     out["unknown_for"] = _join_ids(undecided & ~excluded.to_numpy()[:, None])
@@ -86,11 +93,16 @@ def rank_candidates(scored: pd.DataFrame, *, by: pd.Series | None = None) -> pd.
     pandas.Series
         ``Int64`` ranks (1 = best), null for excluded and unknown candidates.
     """
-    frame = pd.DataFrame({
-        "score": scored["score"].astype("Float64"),
-        "id": scored.index.astype(str),
-        "group": by.reindex(scored.index).fillna("").astype(str) if by is not None else "",
-    }, index=scored.index)
+    frame = pd.DataFrame(
+        {
+            "score": scored["score"].astype("Float64"),
+            "id": scored.index.astype(str),
+            "group": by.reindex(scored.index).fillna("").astype(str)
+            if by is not None
+            else "",
+        },
+        index=scored.index,
+    )
     frame = frame[scored["outcome"] == "scored"]
     frame = frame.sort_values(["group", "score", "id"], ascending=[True, False, True])
     frame["rank"] = frame.groupby("group").cumcount() + 1

@@ -12,7 +12,12 @@ __all__ = ["leave_one_rule_out", "weight_sensitivity"]
 
 
 def weight_sensitivity(
-    table: RuleTable, *, runs: int, top_k: int, spread_share: float = 0.25, seed: int = 0
+    table: RuleTable,
+    *,
+    runs: int,
+    top_k: int,
+    spread_share: float = 0.25,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Perturb the score weights and record how stable each rank is.
 
@@ -29,8 +34,9 @@ def weight_sensitivity(
     scored = base["outcome"] == "scored"
     rules = [r for r in table.rules if r.kind == "score"]
     ids = base.index[scored]
-    out = pd.DataFrame(index=base.index, columns=["topk_share", "rank_p5", "rank_p95"],
-                       dtype="Float64")
+    out = pd.DataFrame(
+        index=base.index, columns=["topk_share", "rank_p5", "rank_p95"], dtype="Float64"
+    )
     if not rules or not len(ids):
         return out
     values = table.values.loc[ids, [r.id for r in rules]].astype(float).to_numpy()
@@ -75,11 +81,25 @@ def leave_one_rule_out(table: RuleTable, *, top_k: int) -> pd.DataFrame:
         rest = tuple(r for r in table.rules if r.id != rule.id)
         reduced = RuleTable(table.values.drop(columns=rule.id), rest)
         top = _top(reduced, top_k)
-        rows.append({
-            "rule_id": rule.id, "kind": rule.kind,
-            "entered_top_k": len(top - base), "left_top_k": len(base - top),
-            "top_k_overlap_share": round(len(top & base) / max(len(base), 1), 4),
-        })
-    frame = pd.DataFrame(rows, columns=["rule_id", "kind", "entered_top_k", "left_top_k",
-                                        "top_k_overlap_share"])
-    return frame.sort_values(["left_top_k", "rule_id"], ascending=[False, True], ignore_index=True)
+        rows.append(
+            {
+                "rule_id": rule.id,
+                "kind": rule.kind,
+                "entered_top_k": len(top - base),
+                "left_top_k": len(base - top),
+                "top_k_overlap_share": round(len(top & base) / max(len(base), 1), 4),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "rule_id",
+            "kind",
+            "entered_top_k",
+            "left_top_k",
+            "top_k_overlap_share",
+        ],
+    )
+    return frame.sort_values(
+        ["left_top_k", "rule_id"], ascending=[False, True], ignore_index=True
+    )

@@ -15,10 +15,21 @@ N_VETO, N_SCORE = 3, 3
 
 
 def _rules(weights: list[float]) -> tuple[Rule, ...]:
-    vetoes = [Rule(id=f"V{i}", title="v", kind="veto", predicate="status_in", source="s")
-              for i in range(N_VETO)]
-    scores = [Rule(id=f"S{i}", title="s", kind="score", predicate="capacity_units", source="s",
-                   weight=w) for i, w in enumerate(weights)]
+    vetoes = [
+        Rule(id=f"V{i}", title="v", kind="veto", predicate="status_in", source="s")
+        for i in range(N_VETO)
+    ]
+    scores = [
+        Rule(
+            id=f"S{i}",
+            title="s",
+            kind="score",
+            predicate="capacity_units",
+            source="s",
+            weight=w,
+        )
+        for i, w in enumerate(weights)
+    ]
     return (*vetoes, *scores)
 
 
@@ -29,10 +40,18 @@ def tables(draw: st.DrawFn) -> RuleTable:
     frac = st.one_of(st.none(), st.floats(0, 1))
     data = {}
     for i in range(N_VETO):
-        data[f"V{i}"] = pd.array(draw(st.lists(veto, min_size=n, max_size=n)), dtype="boolean")
+        data[f"V{i}"] = pd.array(
+            draw(st.lists(veto, min_size=n, max_size=n)), dtype="boolean"
+        )
     for i in range(N_SCORE):
         # only a few distinct values, so that ties occur and must be broken by id
-        vals = draw(st.lists(st.one_of(frac, st.sampled_from([0.0, 0.5, 1.0])), min_size=n, max_size=n))
+        vals = draw(
+            st.lists(
+                st.one_of(frac, st.sampled_from([0.0, 0.5, 1.0])),
+                min_size=n,
+                max_size=n,
+            )
+        )
         data[f"S{i}"] = pd.array(vals, dtype="Float64")
     index = pd.Index([f"id{i:03d}" for i in range(n)], name="candidate_id")
     weights = draw(st.lists(st.floats(0.1, 50), min_size=N_SCORE, max_size=N_SCORE))
@@ -75,8 +94,12 @@ def test_outcomes_partition_and_scores_in_bounds(table: RuleTable) -> None:
 @given(tables(), st.data())
 def test_an_added_veto_never_adds_a_scored_candidate(table: RuleTable, data) -> None:
     n = len(table.values)
-    extra = pd.array(data.draw(st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n)),
-                     dtype="boolean")
+    extra = pd.array(
+        data.draw(
+            st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n)
+        ),
+        dtype="boolean",
+    )
     rule = Rule(id="VX", title="x", kind="veto", predicate="status_in", source="s")
     bigger = RuleTable(table.values.assign(VX=extra), (*table.rules, rule))
     before = set(_result(table).query("outcome == 'scored'").index)

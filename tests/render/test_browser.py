@@ -42,7 +42,7 @@ def browser() -> Iterator[object]:
             f"{CHROMIUM} not found: the browser tests need the system Chromium. "
             "Install it with: apt-get install -y chromium chromium-driver"
         )
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

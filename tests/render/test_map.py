@@ -122,7 +122,7 @@ def test_unknown_whitelisted_field_is_a_schema_error(
 def test_owner_class_outside_vocabulary_becomes_overig(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     values = pd.Series(["Gemeente", "J. Jansen", None, "provincie"])
     with caplog.at_level(logging.WARNING):

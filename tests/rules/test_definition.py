@@ -38,20 +38,28 @@ def test_shipped_scans_load_and_every_rule_names_its_source(name: str) -> None:
 
 
 def test_unknown_predicate_names_rule(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [[rule]]
 id = "X-1"
 title = "t"
 kind = "veto"
 predicate = "near_the_sea"
 source = "s"
-""")
-    with pytest.raises(RuleError, match=r"rule 'X-1'.*unknown predicate 'near_the_sea'.*Known predicates"):
+""",
+    )
+    with pytest.raises(
+        RuleError,
+        match=r"rule 'X-1'.*unknown predicate 'near_the_sea'.*Known predicates",
+    ):
         load_scan(path)
 
 
 def test_parameter_without_unit(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [[rule]]
 id = "X-2"
 title = "t"
@@ -60,13 +68,16 @@ predicate = "within_distance"
 layer = "natura2000"
 params = { distance = 50 }
 source = "s"
-""")
+""",
+    )
     with pytest.raises(RuleError, match=r"X-2.*'distance' has no unit.*distance_m"):
         load_scan(path)
 
 
 def test_weight_on_veto(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [[rule]]
 id = "X-3"
 title = "t"
@@ -75,13 +86,16 @@ predicate = "intersects_layer"
 layer = "natura2000"
 weight = 5
 source = "s"
-""")
+""",
+    )
     with pytest.raises(RuleError, match=r"X-3.*veto rule cannot have a weight"):
         load_scan(path)
 
 
 def test_unknown_layer(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [[rule]]
 id = "X-4"
 title = "t"
@@ -89,13 +103,18 @@ kind = "veto"
 predicate = "intersects_layer"
 layer = "vliegvelden"
 source = "s"
-""")
-    with pytest.raises(RuleError, match=r"X-4.*unknown layer 'vliegvelden'.*\[layers.NAME\]"):
+""",
+    )
+    with pytest.raises(
+        RuleError, match=r"X-4.*unknown layer 'vliegvelden'.*\[layers.NAME\]"
+    ):
         load_scan(path)
 
 
 def test_declared_layer_is_accepted(tmp_path: Path) -> None:
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [layers.vliegvelden]
 kind = "vector"
 
@@ -106,25 +125,42 @@ kind = "veto"
 predicate = "intersects_layer"
 layer = "vliegvelden"
 source = "s"
-""")
+""",
+    )
     assert load_scan(path).rules[0].layer == "vliegvelden"
 
 
 @pytest.mark.parametrize(
     ("rule", "pattern"),
     [
-        ('id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "status_in"\nparams = { values = ["x"] }\n',
-         r"'source' is missing"),
-        ('id = "A"\ntitle = "t"\nkind = "score"\npredicate = "capacity_units"\nsource = "s"\n'
-         'params = { units_per_ha = 30, target_units = 48 }\n', r"needs a positive 'weight'"),
-        ('id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "capacity_below"\nsource = "s"\n'
-         'params = { units_per_ha = 30 }\n', r"missing parameter\(s\) min_units"),
-        ('id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "status_in"\nsource = "s"\n'
-         'params = { values = ["x"] }\ncolour = "red"\n', r"unknown key\(s\) colour"),
-        ('id = "A"\ntitle = "t"\nkind = "score"\npredicate = "status_in"\nsource = "s"\nweight = 1\n'
-         'params = { values = ["x"] }\n', r"gives yes/no, not a score"),
-        ('id = "A"\ntitle = "t"\nkind = "maybe"\npredicate = "status_in"\nsource = "s"\n',
-         r"kind 'maybe' is not veto, score or flag"),
+        (
+            'id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "status_in"\nparams = { values = ["x"] }\n',
+            r"'source' is missing",
+        ),
+        (
+            'id = "A"\ntitle = "t"\nkind = "score"\npredicate = "capacity_units"\nsource = "s"\n'
+            "params = { units_per_ha = 30, target_units = 48 }\n",
+            r"needs a positive 'weight'",
+        ),
+        (
+            'id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "capacity_below"\nsource = "s"\n'
+            "params = { units_per_ha = 30 }\n",
+            r"missing parameter\(s\) min_units",
+        ),
+        (
+            'id = "A"\ntitle = "t"\nkind = "veto"\npredicate = "status_in"\nsource = "s"\n'
+            'params = { values = ["x"] }\ncolour = "red"\n',
+            r"unknown key\(s\) colour",
+        ),
+        (
+            'id = "A"\ntitle = "t"\nkind = "score"\npredicate = "status_in"\nsource = "s"\nweight = 1\n'
+            'params = { values = ["x"] }\n',
+            r"gives yes/no, not a score",
+        ),
+        (
+            'id = "A"\ntitle = "t"\nkind = "maybe"\npredicate = "status_in"\nsource = "s"\n',
+            r"kind 'maybe' is not veto, score or flag",
+        ),
     ],
 )
 def test_bad_rules(tmp_path: Path, rule: str, pattern: str) -> None:
@@ -134,7 +170,9 @@ def test_bad_rules(tmp_path: Path, rule: str, pattern: str) -> None:
 
 def test_bad_scan_header(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text(HEADER.replace('unit = "parcels"', 'unit = "hexagons"'), encoding="utf-8")
+    path.write_text(
+        HEADER.replace('unit = "parcels"', 'unit = "hexagons"'), encoding="utf-8"
+    )
     with pytest.raises(RuleError, match="unit 'hexagons' is not supported"):
         load_scan(path)
     path.write_text("[scan\nname=", encoding="utf-8")

@@ -15,45 +15,77 @@ from kansenkaart.rules.predicates import PREDICATES, ScanContext
 
 def _cand(geoms: list, **cols: list) -> gpd.GeoDataFrame:
     ids = [f"c{i}" for i in range(len(geoms))]
-    gdf = gpd.GeoDataFrame(cols, geometry=geoms, crs=RD_NEW, index=pd.Index(ids, name="candidate_id"))
+    gdf = gpd.GeoDataFrame(
+        cols, geometry=geoms, crs=RD_NEW, index=pd.Index(ids, name="candidate_id")
+    )
     return gdf
 
 
-def _call(name: str, cand: gpd.GeoDataFrame, ctx: ScanContext | None = None, **params: object) -> list:
+def _call(
+    name: str, cand: gpd.GeoDataFrame, ctx: ScanContext | None = None, **params: object
+) -> list:
     result = PREDICATES[name].func(cand, ctx or ScanContext(layers={}), **params)
     assert list(result.index) == list(cand.index)
-    return [None if pd.isna(v) else (round(float(v), 6) if isinstance(v, float) else bool(v)) for v in result]
+    return [
+        None
+        if pd.isna(v)
+        else (round(float(v), 6) if isinstance(v, float) else bool(v))
+        for v in result
+    ]
 
 
 def _buildings(uses: list[set[str] | None]) -> gpd.GeoDataFrame:
     cols: dict[str, list] = {}
     for use, col in BAG_USE_COLUMNS.items():
-        cols[col] = pd.array([None if u is None else use in u for u in uses], dtype="boolean")
+        cols[col] = pd.array(
+            [None if u is None else use in u for u in uses], dtype="boolean"
+        )
     return _cand([box(i * 20, 0, i * 20 + 10, 10) for i in range(len(uses))], **cols)
 
 
 def test_uses_any() -> None:
     cand = _buildings([{"kantoorfunctie", "woonfunctie"}, {"woonfunctie"}, set(), None])
-    assert _call("uses_any", cand, uses=["kantoorfunctie"]) == [True, False, False, None]
+    assert _call("uses_any", cand, uses=["kantoorfunctie"]) == [
+        True,
+        False,
+        False,
+        None,
+    ]
 
 
 def test_status_in() -> None:
-    cand = _cand([Point(0, 0)] * 3, status=pd.array(["Pand gesloopt", "Pand in gebruik", None], dtype="string"))
+    cand = _cand(
+        [Point(0, 0)] * 3,
+        status=pd.array(["Pand gesloopt", "Pand in gebruik", None], dtype="string"),
+    )
     assert _call("status_in", cand, values=["Pand gesloopt"]) == [True, False, None]
 
 
 def test_storey_height_below() -> None:
-    cand = _cand([Point(0, 0)] * 4,
-                 height_m=pd.array([5.0, 9.0, None, 6.0], dtype="Float64"),
-                 storeys=pd.array([2, 3, 2, None], dtype="Int64"))
-    assert _call("storey_height_below", cand, min_storey_height_m=2.6) == [True, False, None, None]
+    cand = _cand(
+        [Point(0, 0)] * 4,
+        height_m=pd.array([5.0, 9.0, None, 6.0], dtype="Float64"),
+        storeys=pd.array([2, 3, 2, None], dtype="Int64"),
+    )
+    assert _call("storey_height_below", cand, min_storey_height_m=2.6) == [
+        True,
+        False,
+        None,
+        None,
+    ]
 
 
 def test_vacancy_duration() -> None:
     cand = _cand([Point(0, 0)] * 3)
-    table = pd.DataFrame({"building_id": ["c0", "c1"],
-                          "vacant_since": pd.to_datetime(["2020-01-01", "2025-01-01"])})
-    ctx = ScanContext(layers={"vacancy": table}, reference_date=pd.Timestamp("2026-01-01"))
+    table = pd.DataFrame(
+        {
+            "building_id": ["c0", "c1"],
+            "vacant_since": pd.to_datetime(["2020-01-01", "2025-01-01"]),
+        }
+    )
+    ctx = ScanContext(
+        layers={"vacancy": table}, reference_date=pd.Timestamp("2026-01-01")
+    )
     out = _call("vacancy_duration", cand, ctx, layer="vacancy", structural_years=3)
     assert out[0] == 1.0
     assert out[1] == pytest.approx(365 / 365.25 / 3, abs=1e-3)
@@ -61,16 +93,25 @@ def test_vacancy_duration() -> None:
 
 
 def test_units_that_fit_falls_back_to_footprint() -> None:
-    cand = _cand([box(0, 0, 10, 30), box(0, 0, 10, 10)],
-                 floor_area_m2=pd.array([None, 600.0], dtype="Float64"),
-                 storeys=pd.array([2, None], dtype="Int64"))
+    cand = _cand(
+        [box(0, 0, 10, 30), box(0, 0, 10, 10)],
+        floor_area_m2=pd.array([None, 600.0], dtype="Float64"),
+        storeys=pd.array([2, None], dtype="Int64"),
+    )
     # 300 m2 x 2 storeys = 600 m2 -> 20 units of 30 m2 -> capped at 1; 600 m2 -> 1
-    assert _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=40) == [0.5, 0.5]
+    assert _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=40) == [
+        0.5,
+        0.5,
+    ]
 
 
 def test_year_built_outside() -> None:
-    cand = _cand([Point(0, 0)] * 3, year_built=pd.array([1985, 1960, None], dtype="Int64"))
-    assert _call("year_built_outside", cand, penalty_from_year=1975, penalty_to_year=1990) == [0.0, 1.0, None]
+    cand = _cand(
+        [Point(0, 0)] * 3, year_built=pd.array([1985, 1960, None], dtype="Int64")
+    )
+    assert _call(
+        "year_built_outside", cand, penalty_from_year=1975, penalty_to_year=1990
+    ) == [0.0, 1.0, None]
 
 
 def test_layer_predicates() -> None:
@@ -78,32 +119,72 @@ def test_layer_predicates() -> None:
     cand = _cand([box(50, 50, 60, 60), box(150, 0, 160, 10), box(400, 0, 410, 10)])
     ctx = ScanContext(layers={"n2k": layer})
     assert _call("intersects_layer", cand, ctx, layer="n2k") == [True, False, False]
-    assert _call("within_distance", cand, ctx, layer="n2k", distance_m=100) == [True, True, False]
-    prox = _call("proximity", cand, ctx, layer="n2k", full_score_distance_m=0, zero_score_distance_m=100)
+    assert _call("within_distance", cand, ctx, layer="n2k", distance_m=100) == [
+        True,
+        True,
+        False,
+    ]
+    prox = _call(
+        "proximity",
+        cand,
+        ctx,
+        layer="n2k",
+        full_score_distance_m=0,
+        zero_score_distance_m=100,
+    )
     assert prox == [1.0, 0.5, 0.0]
 
 
 def _zoning() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"object_type": ["Enkelbestemming"] * 2, "main_group": ["water", "wonen"]},
-        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=RD_NEW)
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs=RD_NEW,
+    )
 
 
 def test_zoning_group_share_and_allows_housing() -> None:
-    cand = _cand([box(10, 10, 20, 20), box(85, 10, 125, 20), box(150, 10, 160, 20), box(500, 0, 510, 10)])
+    cand = _cand(
+        [
+            box(10, 10, 20, 20),
+            box(85, 10, 125, 20),
+            box(150, 10, 160, 20),
+            box(500, 0, 510, 10),
+        ]
+    )
     ctx = ScanContext(layers={"zoning": _zoning()}, horizon_years=10)
-    assert _call("zoning_group_share", cand, ctx, layer="zoning", groups=["water"], min_share=0.5) == [
-        True, False, False, None]
-    params = {"housing_groups": ["wonen"], "no_exemption_groups": ["water"], "needed_years": 10,
-              "exemption_share": 0.5}
-    assert _call("zoning_allows_housing", cand, ctx, layer="zoning", **params) == [0.0, 1.0, 1.0, None]
+    assert _call(
+        "zoning_group_share", cand, ctx, layer="zoning", groups=["water"], min_share=0.5
+    ) == [True, False, False, None]
+    params = {
+        "housing_groups": ["wonen"],
+        "no_exemption_groups": ["water"],
+        "needed_years": 10,
+        "exemption_share": 0.5,
+    }
+    assert _call("zoning_allows_housing", cand, ctx, layer="zoning", **params) == [
+        0.0,
+        1.0,
+        1.0,
+        None,
+    ]
     ctx_short = ScanContext(layers={"zoning": _zoning()}, horizon_years=5)
     cand2 = _cand([box(10, 10, 20, 20)])
     z = _zoning().assign(main_group=["bedrijf", "wonen"])
-    assert _call("zoning_allows_housing", cand2, ScanContext(layers={"zoning": z}, horizon_years=10),
-                 layer="zoning", **params) == [0.5]
-    assert _call("zoning_allows_housing", cand2, ctx_short.__class__(layers={"zoning": z}, horizon_years=5),
-                 layer="zoning", **params) == [0.0]
+    assert _call(
+        "zoning_allows_housing",
+        cand2,
+        ScanContext(layers={"zoning": z}, horizon_years=10),
+        layer="zoning",
+        **params,
+    ) == [0.5]
+    assert _call(
+        "zoning_allows_housing",
+        cand2,
+        ctx_short.__class__(layers={"zoning": z}, horizon_years=5),
+        layer="zoning",
+        **params,
+    ) == [0.0]
 
 
 def test_capacity() -> None:
@@ -114,24 +195,44 @@ def test_capacity() -> None:
 
 def test_building_cover() -> None:
     cand = _cand([box(0, 0, 100, 100), box(200, 0, 300, 100)])
-    bld = gpd.GeoDataFrame(geometry=[box(0, 0, 30, 50)], crs=RD_NEW)  # 15 % of the first
-    out = _call("building_cover", cand, ScanContext(layers={"buildings": bld}), layer="buildings",
-                max_cover_share=0.3)
+    bld = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 30, 50)], crs=RD_NEW
+    )  # 15 % of the first
+    out = _call(
+        "building_cover",
+        cand,
+        ScanContext(layers={"buildings": bld}),
+        layer="buildings",
+        max_cover_share=0.3,
+    )
     assert out == [0.5, 1.0]
 
 
 def test_owner_class_score() -> None:
     cand = _cand([Point(0, 0)] * 3)
-    own = pd.DataFrame({"parcel_id": ["c0", "c1"], "owner_class": ["provincie", "particulier"]})
-    out = _call("owner_class_score", cand, ScanContext(layers={"ownership": own}), layer="ownership",
-                class_scores={"provincie": 1.0, "particulier": 0.0})
+    own = pd.DataFrame(
+        {"parcel_id": ["c0", "c1"], "owner_class": ["provincie", "particulier"]}
+    )
+    out = _call(
+        "owner_class_score",
+        cand,
+        ScanContext(layers={"ownership": own}),
+        layer="ownership",
+        class_scores={"provincie": 1.0, "particulier": 0.0},
+    )
     assert out == [1.0, 0.0, None]
 
 
 def test_available_years_below() -> None:
     cand = _cand([Point(0, 0)] * 3)
     table = pd.DataFrame({"parcel_id": ["c0", "c1"], "available_years": [3, 12]})
-    out = _call("available_years_below", cand, ScanContext(layers={"av": table}), layer="av", min_years=5)
+    out = _call(
+        "available_years_below",
+        cand,
+        ScanContext(layers={"av": table}),
+        layer="av",
+        min_years=5,
+    )
     assert out == [True, False, None]
 
 
@@ -141,11 +242,27 @@ def test_raster_above(tmp_path) -> None:
 
     path = tmp_path / "lden.tif"
     data = np.array([[50, 50], [70, -1]], dtype="float32")
-    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32",
-                       crs="EPSG:28992", transform=from_origin(0, 20, 10, 10), nodata=-1) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="float32",
+        crs="EPSG:28992",
+        transform=from_origin(0, 20, 10, 10),
+        nodata=-1,
+    ) as dst:
         dst.write(data, 1)
     cand = _cand([box(1, 11, 9, 19), box(1, 1, 9, 9), box(11, 1, 19, 9)])
-    out = _call("raster_above", cand, ScanContext(layers={"noise": path}), layer="noise", max_lden_db=63)
+    out = _call(
+        "raster_above",
+        cand,
+        ScanContext(layers={"noise": path}),
+        layer="noise",
+        max_lden_db=63,
+    )
     assert out == [False, True, None]
 
 
