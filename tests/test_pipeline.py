@@ -169,3 +169,24 @@ def test_python_api(data_dir: Path) -> None:
     assert summary["candidates_in"] == 464
     assert "OBJ-BESTEMMING" in summary["skipped_rules"]
     assert (cand["outcome"] == "scored").sum() > 0
+
+
+def test_grid_scan_on_a_real_plan(tmp_path: Path, data_dir: Path) -> None:
+    text = (Path(scan_path("locatiescan"))).read_text(encoding="utf-8")
+    text = text.replace('unit = "parcels"', 'unit = "grid"').replace(
+        'fallback_unit = "zoning"', ""
+    )
+    grid_scan = tmp_path / "grid.toml"
+    grid_scan.write_text(
+        text.replace("grid_size_m = 100", "grid_size_m = 250"), encoding="utf-8"
+    )
+    inputs = ScanInputs(
+        zoning=[data_dir / "katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"]
+    )
+    result = run_scan(grid_scan, inputs)
+    c = result.candidates
+    assert (c["candidate_kind"] == "rastercel").all()
+    assert c.geometry.area.sum() == pytest.approx(
+        268e4, rel=0.01
+    )  # the 268 ha plan area
+    _accounting_holds(result)

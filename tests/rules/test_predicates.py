@@ -273,3 +273,14 @@ def test_every_predicate_is_tested() -> None:
     source = inspect.getsource(sys.modules[__name__])
     missing = [name for name in PREDICATES if f'"{name}"' not in source]
     assert not missing
+
+
+def test_grid_candidates_cover_the_area() -> None:
+    from kansenkaart.candidates import candidates_from_grid
+
+    area = gpd.GeoSeries([box(0, 0, 250, 120)], crs=RD_NEW)
+    cells = candidates_from_grid(area, cell_size_m=100)
+    assert len(cells) == 6
+    assert cells.index[0] == "E0N0"
+    assert cells.geometry.area.sum() == pytest.approx(250 * 120)
+    assert (cells["candidate_kind"] == "rastercel").all()
