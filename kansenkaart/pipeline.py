@@ -253,18 +253,6 @@ def _uses_label(cand: gpd.GeoDataFrame) -> pd.Series:
     return label.where(cand["use_residential"].notna(), pd.NA)
 
 
-_FIXED = [
-    "candidate_kind",
-    "outcome",
-    "score",
-    "rank",
-    "rank_municipality",
-    "municipality_code",
-    "municipality_name",
-    "excluded_by",
-    "unknown_for",
-    "reason_nl",
-]
 _ATTRS = [
     "status",
     "year_built",

@@ -41,23 +41,19 @@ import shapely
 
 from kansenkaart.crs import RD_NEW
 from kansenkaart.errors import ConfigError
-from kansenkaart.layers.schema import BAG_USE_COLUMNS, BUILDINGS, PARCELS, ZONING
+from kansenkaart.layers.schema import (
+    BAG_USE_COLUMNS,
+    BUILDINGS,
+    OWNER_CLASSES,
+    PARCELS,
+    ZONING,
+)
 from kansenkaart.layers.validate import to_canonical
 
 __all__ = ["OWNER_CLASSES", "SyntheticProvince", "generate_province", "write_province"]
 
 logger = logging.getLogger(__name__)
 
-#: Owner classes used in the ownership table.
-OWNER_CLASSES: tuple[str, ...] = (
-    "provincie",
-    "gemeente",
-    "rijk",
-    "waterschap",
-    "corporatie",
-    "particulier",
-    "overig",
-)
 _OWNER_SHARES = (0.01, 0.10, 0.02, 0.02, 0.08, 0.72, 0.05)
 
 _X0, _Y0 = 80_000.0, 430_000.0

@@ -31,6 +31,7 @@ import shapely
 
 from kansenkaart.errors import DataSourceError, KansenkaartWarning, SchemaError
 from kansenkaart.io._vector import layer_info, list_layers, read_vector
+from kansenkaart.layers.schema import OWNER_CLASSES
 from kansenkaart.layers.validate import (
     Finding,
     OnInvalid,
@@ -53,16 +54,6 @@ logger = logging.getLogger(__name__)
 PathLike = str | Path
 BoundaryLevel = Literal["gemeente", "wijk", "buurt"]
 
-#: The closed set of owner classes of an ownership table.
-OWNER_CLASSES: tuple[str, ...] = (
-    "provincie",
-    "gemeente",
-    "rijk",
-    "waterschap",
-    "corporatie",
-    "particulier",
-    "overig",
-)
 
 #: CBS code prefix -> boundary level.
 BOUNDARY_LEVELS: dict[str, str] = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}

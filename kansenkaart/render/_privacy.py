@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kansenkaart.errors import ConfigError, SchemaError
+from kansenkaart.layers.schema import OWNER_CLASSES as _CANONICAL_OWNER_CLASSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,7 @@ __all__ = ["OWNER_CLASSES", "check_map_fields", "owner_classes_from"]
 logger = logging.getLogger(__name__)
 
 #: Ownership classes a map may show; any other value is shown as "overig".
-OWNER_CLASSES = frozenset(
+OWNER_CLASSES = frozenset(_CANONICAL_OWNER_CLASSES) | frozenset(
     {
         "rijk",
         "provincie",
