@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 
+from kansenkaart.rules.chunks import spatial_chunks
 from kansenkaart.rules.definition import Rule
 from kansenkaart.rules.predicates import PREDICATES, ScanContext
 
-__all__ = ["RuleTable", "evaluate_rules"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "RuleTable",
+    "evaluate_rules",
+    "finish_table",
+    "plan_rules",
+    "rule_values",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Candidates per chunk: bounds the memory of the overlay pairs and lets
+#: chunks run in parallel threads (GEOS releases the GIL).
+DEFAULT_CHUNK_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +85,61 @@ def _attribute_skip(rule: Rule, cand: gpd.GeoDataFrame) -> pd.Series:
     return cand[attrs].isna().any(axis=1)
 
 
+def plan_rules(
+    rules: tuple[Rule, ...] | list[Rule], ctx: ScanContext
+) -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]:
+    """Split rules into (evaluated, skipped for a missing layer, other regime)."""
+    applicable = [r for r in rules if ctx.regime in r.regimes]
+    not_applicable = tuple(r for r in rules if ctx.regime not in r.regimes)
+    skipped = tuple(
+        r
+        for r in applicable
+        if r.on_missing == "skip" and r.layer is not None and r.layer not in ctx.layers
+    )
+    evaluated = tuple(r for r in applicable if r not in skipped)
+    return evaluated, skipped, not_applicable
+
+
+def rule_values(
+    candidates: gpd.GeoDataFrame, rules: tuple[Rule, ...], ctx: ScanContext
+) -> pd.DataFrame:
+    """Values of ``rules`` (all to be evaluated) for one set of candidates."""
+    columns = {r.id: _evaluate_one(r, candidates, ctx) for r in rules}
+    return pd.DataFrame(columns, index=candidates.index)
+
+
+def _chunked_values(
+    candidates: gpd.GeoDataFrame,
+    rules: tuple[Rule, ...],
+    ctx: ScanContext,
+    chunk_size: int,
+    workers: int,
+) -> pd.DataFrame:
+    chunks = spatial_chunks(candidates, chunk_size)
+    if len(chunks) == 1:
+        return rule_values(candidates, rules, ctx)
+    logger.info("%d chunks on %d threads", len(chunks), workers)
+
+    def run(pos: object) -> pd.DataFrame:
+        return rule_values(candidates.iloc[pos], rules, ctx.for_chunk())
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(run, chunks))
+    return pd.concat(parts).reindex(candidates.index)
+
+
 def evaluate_rules(
     candidates: gpd.GeoDataFrame,
     rules: tuple[Rule, ...] | list[Rule],
     ctx: ScanContext,
+    *,
+    chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> RuleTable:
     """Evaluate ``rules`` for every candidate, vectorised per rule.
+
+    Large candidate sets are evaluated in spatial chunks on parallel
+    threads; the result does not depend on the chunking.
 
     Parameters
     ----------
@@ -86,6 +149,10 @@ def evaluate_rules(
         The scan's rules (all regimes; those not applying are set aside).
     ctx : ScanContext
         Layers and scan parameters.
+    chunk_size : int, optional
+        Candidates per chunk; :data:`DEFAULT_CHUNK_SIZE` by default.
+    workers : int, optional
+        Threads; the number of CPU cores by default.
 
     Returns
     -------
@@ -93,16 +160,25 @@ def evaluate_rules(
         Candidate x rule values; unknown (null) where a layer or attribute
         needed to decide is missing.
     """
-    applicable = [r for r in rules if ctx.regime in r.regimes]
-    not_applicable = tuple(r for r in rules if ctx.regime not in r.regimes)
-    skipped = tuple(
-        r
-        for r in applicable
-        if r.on_missing == "skip" and r.layer is not None and r.layer not in ctx.layers
+    evaluated, skipped, not_applicable = plan_rules(rules, ctx)
+    values = _chunked_values(
+        candidates,
+        evaluated,
+        ctx,
+        chunk_size or DEFAULT_CHUNK_SIZE,
+        workers or os.cpu_count() or 1,
     )
-    evaluated = tuple(r for r in applicable if r not in skipped)
-    columns = {r.id: _evaluate_one(r, candidates, ctx) for r in evaluated}
-    values = pd.DataFrame(columns, index=candidates.index)
+    return finish_table(candidates, values, evaluated, skipped, not_applicable)
+
+
+def finish_table(
+    candidates: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    evaluated: tuple[Rule, ...],
+    skipped: tuple[Rule, ...],
+    not_applicable: tuple[Rule, ...],
+) -> RuleTable:
+    """Apply per-candidate not-applicable rules and build the table."""
     not_applicable_for = pd.DataFrame(
         {r.id: _attribute_skip(r, candidates) for r in evaluated},
         index=candidates.index,

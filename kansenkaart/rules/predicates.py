@@ -13,6 +13,7 @@ predicate is its entry in the rule catalogue.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,13 +21,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
 from kansenkaart.rules._spatial import (
     intersects_any,
     nearest_distance,
-    overlap_share,
     pair_overlap,
+    share_from_pairs,
     within_distance_any,
 )
 
@@ -49,6 +51,12 @@ class ScanContext:
         Temporary-exemption horizon of the scan.
     reference_date : pandas.Timestamp
         "Today" for durations such as vacancy.
+    cache : dict
+        Results shared by the rules of one evaluation (one set of
+        candidates), such as the overlay with the zoning.
+    indexes : dict
+        Spatial indexes of the layers, shared by every evaluation (chunk)
+        that uses this context's layers.
     """
 
     layers: dict[str, Any]
@@ -58,6 +66,34 @@ class ScanContext:
         default_factory=lambda: pd.Timestamp("today").normalize()
     )
     cache: dict[str, Any] = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def for_chunk(self) -> ScanContext:
+        """A context for one chunk: same layers and indexes, a fresh cache."""
+        return ScanContext(
+            layers=self.layers,
+            regime=self.regime,
+            horizon_years=self.horizon_years,
+            reference_date=self.reference_date,
+            indexes=self.indexes,
+            _lock=self._lock,
+        )
+
+    def layer_index(
+        self, layer: str, *, enkel: bool = False
+    ) -> tuple[gpd.GeoDataFrame, np.ndarray, shapely.STRtree]:
+        """A layer's features (Enkelbestemmingen only with ``enkel``), their
+        geometries and an STRtree over them, built once and shared."""
+        key = f"{layer}:{'enkel' if enkel else 'all'}"
+        with self._lock:
+            if key not in self.indexes:
+                frame = self.layers[layer]
+                if enkel:
+                    frame = frame[frame["object_type"] == "Enkelbestemming"]
+                geoms = np.asarray(frame.geometry.values)
+                self.indexes[key] = (frame, geoms, shapely.STRtree(geoms))
+            return self.indexes[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +266,8 @@ def intersects_layer(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str
 ) -> pd.Series:
     """Candidate intersects a feature of the layer (e.g. inside Natura 2000)."""
-    other = _geoms(ctx.layers[layer])
-    return _bool(intersects_any(_geoms(cand), other), cand.index)
+    _, other, tree = ctx.layer_index(layer)
+    return _bool(intersects_any(_geoms(cand), other, tree=tree), cand.index)
 
 
 @_predicate(output="bool", params={"distance_m": REQUIRED}, needs_layer=True)
@@ -239,8 +275,10 @@ def within_distance(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, distance_m: float
 ) -> pd.Series:
     """Candidate lies within ``distance_m`` of a feature of the layer."""
-    other = _geoms(ctx.layers[layer])
-    return _bool(within_distance_any(_geoms(cand), other, distance_m), cand.index)
+    _, other, tree = ctx.layer_index(layer)
+    return _bool(
+        within_distance_any(_geoms(cand), other, distance_m, tree=tree), cand.index
+    )
 
 
 @_predicate(
@@ -260,36 +298,60 @@ def proximity(
 
     Used with existing buildings as a proxy for roads and utilities.
     """
+    _, other, tree = ctx.layer_index(layer)
+    key = f"overlay:{layer}:all:{id(cand)}"
+    touching = None
+    if key in ctx.cache:  # candidates overlapping a feature are at distance 0
+        touching = np.zeros(len(cand), dtype=bool)
+        touching[ctx.cache[key][0]] = True
     dist = nearest_distance(
-        _geoms(cand), _geoms(ctx.layers[layer]), zero_score_distance_m
+        _geoms(cand), other, zero_score_distance_m, tree=tree, touching=touching
     )
     span = max(zero_score_distance_m - full_score_distance_m, 1e-9)
     value = np.clip((zero_score_distance_m - dist) / span, 0.0, 1.0)
     return pd.Series(value, index=cand.index, dtype="Float64")
 
 
+def _overlay(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str, *, enkel: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlap pairs (candidate, feature, area) with a layer, once per evaluation."""
+    key = f"overlay:{layer}:{'enkel' if enkel else 'all'}:{id(cand)}"
+    if key not in ctx.cache:
+        _, other, tree = ctx.layer_index(layer, enkel=enkel)
+        # zoning features are large: prepare each once (see pair_overlap)
+        ctx.cache[key] = pair_overlap(_geoms(cand), other, tree=tree, coarse=enkel)
+    return ctx.cache[key]
+
+
+def _largest_overlap_group(
+    n: int, left: np.ndarray, right: np.ndarray, area: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
+    """Group of the feature with the largest overlap per candidate (ties: first)."""
+    out = np.full(n, None, dtype=object)
+    if len(left):
+        order = np.lexsort((right, -area, left))
+        first = np.r_[True, left[order][1:] != left[order][:-1]]
+        best = order[first]
+        out[left[best]] = groups[right[best]]
+    return out
+
+
 def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Series:
     """Main group of the Enkelbestemming with the largest overlap (or null)."""
-    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
-    left, right, area = pair_overlap(_geoms(cand), _geoms(enkel))
-    if not len(left):
-        return pd.Series(pd.NA, index=cand.index, dtype="string")
-    pairs = pd.DataFrame({"c": left, "z": right, "a": area})
-    best = pairs.sort_values(
-        ["c", "a", "z"], ascending=[True, False, True]
-    ).drop_duplicates("c")
-    groups = pd.Series(pd.NA, index=range(len(cand)), dtype="string")
-    groups.iloc[best["c"].to_numpy()] = enkel["main_group"].to_numpy()[
-        best["z"].to_numpy()
-    ]
-    groups.index = cand.index
-    return groups
+    ctx = ScanContext(layers={"zoning": zoning})
+    return _zoning_group(cand, ctx, "zoning")
 
 
 def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
     key = f"group_at:{layer}:{id(cand)}"
     if key not in ctx.cache:
-        ctx.cache[key] = zoning_group_at(cand, ctx.layers[layer])
+        left, right, area = _overlay(cand, ctx, layer, enkel=True)
+        enkel, _, _ = ctx.layer_index(layer, enkel=True)
+        groups = _largest_overlap_group(
+            len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
+        )
+        ctx.cache[key] = pd.Series(groups, index=cand.index, dtype="string")
     return ctx.cache[key]
 
 
@@ -308,11 +370,12 @@ def zoning_group_share(
 
     Unknown where no Enkelbestemming covers the candidate at all.
     """
-    zoning = ctx.layers[layer]
-    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
+    left, right, area = _overlay(cand, ctx, layer, enkel=True)
+    enkel, _, _ = ctx.layer_index(layer, enkel=True)
     geoms = _geoms(cand)
-    share = overlap_share(geoms, _geoms(enkel[enkel["main_group"].isin(groups)]))
-    covered = overlap_share(geoms, _geoms(enkel)) > 0
+    in_groups = enkel["main_group"].isin(groups).to_numpy()[right]
+    share = share_from_pairs(geoms, left[in_groups], area[in_groups])
+    covered = np.bincount(left, minlength=len(cand)) > 0
     return _bool(share >= min_share, cand.index, unknown=~covered)
 
 
@@ -388,7 +451,8 @@ def building_cover(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_cover_share: float
 ) -> pd.Series:
     """1 for unbuilt land, falling to 0 at ``max_cover_share`` building cover."""
-    cover = overlap_share(_geoms(cand), _geoms(ctx.layers[layer]))
+    left, _, area = _overlay(cand, ctx, layer, enkel=False)
+    cover = share_from_pairs(_geoms(cand), left, area)
     value = np.clip(1.0 - cover / max_cover_share, 0.0, 1.0)
     return pd.Series(value, index=cand.index, dtype="Float64")
 
