@@ -27,6 +27,8 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from kansenkaart.errors import DataSourceError, KansenkaartWarning, SchemaError
@@ -561,7 +563,19 @@ def _ownership_columns(columns: Sequence[str], *, source: str) -> list[str]:
 def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Series:
     """``STN02 D 1234``, ``STN02D01234`` -> ``STN02-D-1234``."""
     text = ids.astype("string").str.strip().str.upper()
-    parts = text.str.extract(_AKR_PARCEL)
+    found = pc.extract_regex(  # vectorised (RE2)
+        pa.array(text.to_numpy(na_value=None), type=pa.string()), _AKR_PARCEL.pattern
+    )
+    parts = pd.DataFrame(
+        {
+            name: pd.Series(
+                pc.struct_field(found, name).to_pandas(),
+                dtype="string",
+                index=ids.index,
+            )
+            for name in ("akr", "section", "number")
+        }
+    )
     bad = parts["akr"].isna()
     if bad.any():
         rows = _row_labels(bad, csv=csv)
@@ -577,15 +591,13 @@ def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Serie
 
 
 def _normalise_owner_classes(labels: pd.Series, *, source: str, csv: bool) -> pd.Series:
-    key = (
-        labels.astype("string")
-        .str.strip()
-        .str.lower()
-        .str.replace(r"\s+", " ", regex=True)
+    labels = labels.astype("string")
+    uniq = pd.Series(labels.dropna().unique(), dtype="string")  # few distinct labels
+    key = uniq.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    by_label = key.map(_OWNER_LABELS).fillna(
+        key.str.extract(_OWNER_PREFIX)[0].map(_OWNER_LABELS)
     )
-    mapped = key.map(_OWNER_LABELS)
-    prefix = key.str.extract(_OWNER_PREFIX)[0].map(_OWNER_LABELS)
-    mapped = mapped.fillna(prefix)
+    mapped = labels.map(dict(zip(uniq, by_label, strict=True)))
     bad = mapped.isna()
     if bad.any():
         rows = _row_labels(bad, csv=csv)

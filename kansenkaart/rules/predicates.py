@@ -95,6 +95,19 @@ class ScanContext:
                 self.indexes[key] = (frame, geoms, shapely.STRtree(geoms))
             return self.indexes[key]
 
+    def lookup(self, layer: str, id_column: str, column: str) -> pd.Series:
+        """A table's ``column`` by ``id_column`` (first row per id), built once."""
+        key = f"lookup:{layer}:{id_column}:{column}"
+        with self._lock:
+            if key not in self.indexes:
+                table = self.layers[layer]
+                first = ~table[id_column].duplicated(keep="first")
+                self.indexes[key] = pd.Series(
+                    table[column].to_numpy()[first.to_numpy()],
+                    index=pd.Index(table[id_column][first], dtype="string"),
+                )
+            return self.indexes[key]
+
 
 @dataclass(frozen=True, slots=True)
 class Predicate:
@@ -471,9 +484,12 @@ def owner_class_score(
 
     Unknown for parcels that are not in the ownership table.
     """
-    table = ctx.layers[layer].drop_duplicates("parcel_id").set_index("parcel_id")
-    owner = cand.index.to_series().map(table["owner_class"])
-    return owner.map(class_scores).astype("Float64")
+    owner = ctx.lookup(layer, "parcel_id", "owner_class")
+    pos = owner.index.get_indexer(cand.index)
+    known = pos >= 0
+    labels = pd.Series(pd.NA, index=cand.index, dtype="string")
+    labels[known] = owner.to_numpy()[pos[known]]
+    return labels.map(class_scores).astype("Float64")
 
 
 @_predicate(output="bool", params={"max_lden_db": REQUIRED}, default_layer="noise")
@@ -510,7 +526,6 @@ def available_years_below(
     """
     table = ctx.layers[layer]
     id_col = next(c for c in ("parcel_id", "candidate_id", "building_id") if c in table)
-    years = (
-        cand.index.to_series().map(table.set_index(id_col)[column]).astype("Float64")
-    )
+    years = cand.index.to_series().map(ctx.lookup(layer, id_col, column))
+    years = years.astype("Float64")
     return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())
