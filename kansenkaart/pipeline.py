@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kansenkaart import __version__
@@ -158,19 +161,24 @@ def load_layers(
             "[layers.NAME] in the scan file."
         )
         raise ConfigError(msg)
-    layers: dict[str, Any] = {}
+    jobs: dict[str, Callable[[], Any]] = {}
     if inputs.buildings:
-        _step(progress, "gebouwen lezen")
-        layers["buildings"] = _concat([read_buildings(p) for p in inputs.buildings])
+        jobs["buildings"] = lambda: _concat(
+            [read_buildings(p) for p in inputs.buildings]
+        )
     if inputs.parcels:
-        _step(progress, "percelen lezen")
-        layers["parcels"] = _concat([read_parcels(p) for p in inputs.parcels])
+        jobs["parcels"] = lambda: _concat([read_parcels(p) for p in inputs.parcels])
     if inputs.zoning:
-        _step(progress, "bestemmingsplannen lezen")
-        layers["zoning"] = read_zoning(inputs.zoning)
+        jobs["zoning"] = lambda: read_zoning(inputs.zoning)
     for name, path in sorted(inputs.layers.items()):
-        _step(progress, f"laag {name} lezen")
-        layers[name] = _read_named(name, Path(path), scan)
+        jobs[name] = lambda name=name, path=path: _read_named(name, Path(path), scan)
+    _step(progress, f"{len(jobs)} lagen lezen")
+    # files are read in parallel threads: decoding (Arrow, GEOS) releases the GIL
+    with ThreadPoolExecutor(
+        max_workers=min(len(jobs), os.cpu_count() or 1) or 1
+    ) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        layers = {name: future.result() for name, future in futures.items()}
     return layers
 
 
@@ -309,10 +317,14 @@ def _assemble(
 def _attach_owner(cand: gpd.GeoDataFrame, layers: dict[str, Any]) -> gpd.GeoDataFrame:
     if "ownership" not in layers:
         return cand
-    table = layers["ownership"].drop_duplicates("parcel_id").set_index("parcel_id")
+    table = layers["ownership"]
+    first = ~table["parcel_id"].duplicated(keep="first").to_numpy()
+    ids = pd.Index(table["parcel_id"].to_numpy()[first])
+    owner = table["owner_class"].to_numpy()[first]
+    pos = ids.get_indexer(cand.index)
     cand = cand.copy()
-    cand["owner_class"] = (
-        cand.index.to_series().map(table["owner_class"]).astype("string")
+    cand["owner_class"] = pd.Series(
+        np.where(pos >= 0, owner[pos], None), index=cand.index, dtype="string"
     )
     return cand
 
@@ -380,6 +392,35 @@ def _summary(
     return summary
 
 
+ENGINES = ("fast", "dask")
+
+
+def _evaluate(
+    cand: gpd.GeoDataFrame,
+    scan: ScanDefinition,
+    ctx: ScanContext,
+    *,
+    engine: str,
+    scheduler: str | None,
+    chunk_size: int | None,
+    workers: int | None,
+) -> RuleTable:
+    if engine == "fast":
+        if scheduler is not None:
+            raise ConfigError("--scheduler needs --engine dask")
+        return evaluate_rules(
+            cand, scan.rules, ctx, chunk_size=chunk_size, workers=workers
+        )
+    if engine == "dask":
+        from kansenkaart.rules.dask_engine import evaluate_rules_dask  # noqa: PLC0415
+
+        return evaluate_rules_dask(
+            cand, scan.rules, ctx, scheduler=scheduler, partition_size=chunk_size
+        )
+    msg = f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}"
+    raise ConfigError(msg)
+
+
 def run_scan(
     scan: ScanDefinition | str | Path,
     inputs: ScanInputs,
@@ -388,6 +429,10 @@ def run_scan(
     seed: int = 0,
     reference_date: str | None = None,
     progress: Progress | None = None,
+    engine: str = "fast",
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
     """Run a scan on the given inputs.
 
@@ -405,6 +450,18 @@ def run_scan(
         "Today" for durations (ISO date); the scan file's or today's date.
     progress : callable, optional
         Called with a short Dutch text at every step.
+    engine : {"fast", "dask"}, default "fast"
+        ``fast`` evaluates the rules on this machine in spatial chunks on
+        parallel threads; ``dask`` sends spatial partitions (each with the
+        layers it needs, plus a halo for distance rules) to a Dask cluster.
+        Both give identical results.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); with
+        ``engine="dask"`` and no address, a local cluster is started.
+    chunk_size : int, optional
+        Candidates per chunk (fast) or per partition (dask).
+    workers : int, optional
+        Threads of the fast engine (all cores by default).
 
     Returns
     -------
@@ -437,7 +494,15 @@ def run_scan(
         reference_date=ref,
     )
     _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
-    table = evaluate_rules(cand, scan.rules, ctx)
+    table = _evaluate(
+        cand,
+        scan,
+        ctx,
+        engine=engine,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        workers=workers,
+    )
     sens = loo = None
     if sensitivity_runs:
         _step(progress, f"gevoeligheid: {sensitivity_runs} runs")

@@ -94,6 +94,20 @@ def _common(func: Any) -> Any:
             "--reference-date", help="'Today' for vacancy durations (YYYY-MM-DD)."
         ),
         click.option(
+            "--engine",
+            type=click.Choice(["fast", "dask"]),
+            default="fast",
+            show_default=True,
+            help="fast: this machine, in spatial chunks on all cores; dask: "
+            "spatial partitions on a Dask cluster (see --scheduler).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler of an existing cluster (tcp://host:8786); "
+            "with --engine dask and no address a local cluster is started.",
+        ),
+        click.option(
             "--map",
             "make_map",
             is_flag=True,
@@ -153,6 +167,8 @@ def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> P
             seed=opts["seed"],
             reference_date=opts.get("reference_date"),
             progress=lambda _text: bar.update(1),
+            engine=opts.get("engine", "fast"),
+            scheduler=opts.get("scheduler"),
         )
         path = write_results(
             result,

@@ -273,6 +273,7 @@ def pair_overlap(
     *,
     tree: shapely.STRtree | None = None,
     coarse: bool | None = None,
+    geoms_area: NDArray[np.float64] | None = None,
 ) -> tuple[Index, Index, NDArray[np.float64]]:
     """Pairs whose interiors overlap, and their overlap area in m².
 
@@ -287,6 +288,8 @@ def pair_overlap(
         prepared once and tested against all their candidates; by default
         decided from the number of pairs per feature. Callers that evaluate
         candidates in chunks pass it, so every chunk takes the same path.
+    geoms_area : numpy.ndarray, optional
+        Areas of ``geoms`` when already known.
 
     Returns
     -------
@@ -302,7 +305,7 @@ def pair_overlap(
     left, right = _tree(other, tree).query(geoms)
     hit = shapely.intersects(geoms[left], other[right])
     left, right = _sorted_pairs(left[hit], right[hit])
-    area_left = shapely.area(geoms)
+    area_left = shapely.area(geoms) if geoms_area is None else geoms_area
     area_right = np.zeros(len(other))
     used = _used(right, len(other))
     area_right[used] = shapely.area(other[used])
@@ -337,15 +340,14 @@ def overlap_share(
     the share is clipped to 1 otherwise.
     """
     left, _, area = pair_overlap(geoms, other, tree=tree)
-    return share_from_pairs(geoms, left, area)
+    return share_from_pairs(shapely.area(geoms), left, area)
 
 
 def share_from_pairs(
-    geoms: Geoms, left: Index, area: NDArray[np.float64]
+    own: NDArray[np.float64], left: Index, area: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Covered share (0-1) of each geometry from its overlap pairs."""
-    covered = np.bincount(left, weights=area, minlength=len(geoms))
-    own = shapely.area(geoms)
+    """Covered share (0-1) of geometries of area ``own`` from their overlap pairs."""
+    covered = np.bincount(left, weights=area, minlength=len(own))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own > 0, covered / own, 0.0)
     return np.clip(share, 0.0, 1.0)

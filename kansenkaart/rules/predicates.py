@@ -160,6 +160,14 @@ def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(frame.geometry.values)
 
 
+def _own_area(cand: gpd.GeoDataFrame, ctx: ScanContext) -> np.ndarray:
+    """Candidate areas in m², computed once per evaluation."""
+    key = f"area:{id(cand)}"
+    if key not in ctx.cache:
+        ctx.cache[key] = shapely.area(_geoms(cand))
+    return ctx.cache[key]
+
+
 # --- candidate attributes -------------------------------------------------------
 
 
@@ -333,7 +341,13 @@ def _overlay(
     if key not in ctx.cache:
         _, other, tree = ctx.layer_index(layer, enkel=enkel)
         # zoning features are large: prepare each once (see pair_overlap)
-        ctx.cache[key] = pair_overlap(_geoms(cand), other, tree=tree, coarse=enkel)
+        ctx.cache[key] = pair_overlap(
+            _geoms(cand),
+            other,
+            tree=tree,
+            coarse=enkel,
+            geoms_area=_own_area(cand, ctx),
+        )
     return ctx.cache[key]
 
 
@@ -385,9 +399,8 @@ def zoning_group_share(
     """
     left, right, area = _overlay(cand, ctx, layer, enkel=True)
     enkel, _, _ = ctx.layer_index(layer, enkel=True)
-    geoms = _geoms(cand)
     in_groups = enkel["main_group"].isin(groups).to_numpy()[right]
-    share = share_from_pairs(geoms, left[in_groups], area[in_groups])
+    share = share_from_pairs(_own_area(cand, ctx), left[in_groups], area[in_groups])
     covered = np.bincount(left, minlength=len(cand)) > 0
     return _bool(share >= min_share, cand.index, unknown=~covered)
 
@@ -429,8 +442,8 @@ def zoning_allows_housing(
     return value
 
 
-def _area_m2(cand: gpd.GeoDataFrame) -> pd.Series:
-    return pd.Series(cand.geometry.area.to_numpy(), index=cand.index)
+def _area_m2(cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
+    return pd.Series(_own_area(cand, ctx), index=cand.index)
 
 
 @_predicate(output="bool", params={"units_per_ha": REQUIRED, "min_units": REQUIRED})
@@ -438,7 +451,7 @@ def capacity_below(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, units_per_ha: float, min_units: float
 ) -> pd.Series:
     """Area x density gives fewer than ``min_units`` relocatable dwellings."""
-    capacity = _area_m2(cand) / 10_000 * units_per_ha
+    capacity = _area_m2(cand, ctx) / 10_000 * units_per_ha
     return _bool(capacity < min_units, cand.index)
 
 
@@ -453,7 +466,7 @@ def capacity_units(
     target_units: float,
 ) -> pd.Series:
     """Capacity (area x density) relative to a target number of units, capped at 1."""
-    capacity = _area_m2(cand) / 10_000 * units_per_ha
+    capacity = _area_m2(cand, ctx) / 10_000 * units_per_ha
     return (capacity / target_units).clip(0, 1).astype("Float64")
 
 
@@ -465,7 +478,7 @@ def building_cover(
 ) -> pd.Series:
     """1 for unbuilt land, falling to 0 at ``max_cover_share`` building cover."""
     left, _, area = _overlay(cand, ctx, layer, enkel=False)
-    cover = share_from_pairs(_geoms(cand), left, area)
+    cover = share_from_pairs(_own_area(cand, ctx), left, area)
     value = np.clip(1.0 - cover / max_cover_share, 0.0, 1.0)
     return pd.Series(value, index=cand.index, dtype="Float64")
 
