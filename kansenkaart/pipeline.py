@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from kansenkaart import __version__
@@ -35,7 +32,7 @@ from kansenkaart.layers.read import read_buildings, read_parcels, read_zoning
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
 from kansenkaart.rules.definition import KNOWN_LAYERS, ScanDefinition, load_scan
 from kansenkaart.rules.engine import RuleTable, evaluate_rules
-from kansenkaart.rules.predicates import ScanContext
+from kansenkaart.rules.predicates import ScanContext, take_by_id
 from kansenkaart.scoring.explain import explain_candidates, rule_result_texts
 from kansenkaart.scoring.score import OUTCOMES, rank_candidates, score_candidates
 from kansenkaart.scoring.sensitivity import leave_one_rule_out, weight_sensitivity
@@ -161,24 +158,19 @@ def load_layers(
             "[layers.NAME] in the scan file."
         )
         raise ConfigError(msg)
-    jobs: dict[str, Callable[[], Any]] = {}
+    layers: dict[str, Any] = {}
     if inputs.buildings:
-        jobs["buildings"] = lambda: _concat(
-            [read_buildings(p) for p in inputs.buildings]
-        )
+        _step(progress, "gebouwen lezen")
+        layers["buildings"] = _concat([read_buildings(p) for p in inputs.buildings])
     if inputs.parcels:
-        jobs["parcels"] = lambda: _concat([read_parcels(p) for p in inputs.parcels])
+        _step(progress, "percelen lezen")
+        layers["parcels"] = _concat([read_parcels(p) for p in inputs.parcels])
     if inputs.zoning:
-        jobs["zoning"] = lambda: read_zoning(inputs.zoning)
+        _step(progress, "bestemmingsplannen lezen")
+        layers["zoning"] = read_zoning(inputs.zoning)
     for name, path in sorted(inputs.layers.items()):
-        jobs[name] = lambda name=name, path=path: _read_named(name, Path(path), scan)
-    _step(progress, f"{len(jobs)} lagen lezen")
-    # files are read in parallel threads: decoding (Arrow, GEOS) releases the GIL
-    with ThreadPoolExecutor(
-        max_workers=min(len(jobs), os.cpu_count() or 1) or 1
-    ) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        layers = {name: future.result() for name, future in futures.items()}
+        _step(progress, f"laag {name} lezen")
+        layers[name] = _read_named(name, Path(path), scan)
     return layers
 
 
@@ -318,13 +310,11 @@ def _attach_owner(cand: gpd.GeoDataFrame, layers: dict[str, Any]) -> gpd.GeoData
     if "ownership" not in layers:
         return cand
     table = layers["ownership"]
-    first = ~table["parcel_id"].duplicated(keep="first").to_numpy()
-    ids = pd.Index(table["parcel_id"].to_numpy()[first])
-    owner = table["owner_class"].to_numpy()[first]
-    pos = ids.get_indexer(cand.index)
     cand = cand.copy()
     cand["owner_class"] = pd.Series(
-        np.where(pos >= 0, owner[pos], None), index=cand.index, dtype="string"
+        take_by_id(table["parcel_id"], table["owner_class"], cand.index),
+        index=cand.index,
+        dtype="string",
     )
     return cand
 

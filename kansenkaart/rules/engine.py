@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kansenkaart.rules.chunks import spatial_chunks
@@ -125,7 +126,11 @@ def _chunked_values(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(run, chunks))
-    return pd.concat(parts).reindex(candidates.index)
+    # back to the candidates' order by position (no index lookups)
+    order = np.argsort(np.concatenate(chunks), kind="stable")
+    values = pd.concat(parts, ignore_index=True).iloc[order]
+    values.index = candidates.index
+    return values
 
 
 def evaluate_rules(

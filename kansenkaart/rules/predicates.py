@@ -21,6 +21,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
@@ -95,18 +97,15 @@ class ScanContext:
                 self.indexes[key] = (frame, geoms, shapely.STRtree(geoms))
             return self.indexes[key]
 
-    def lookup(self, layer: str, id_column: str, column: str) -> pd.Series:
-        """A table's ``column`` by ``id_column`` (first row per id), built once."""
-        key = f"lookup:{layer}:{id_column}:{column}"
-        with self._lock:
-            if key not in self.indexes:
-                table = self.layers[layer]
-                first = ~table[id_column].duplicated(keep="first")
-                self.indexes[key] = pd.Series(
-                    table[column].to_numpy()[first.to_numpy()],
-                    index=pd.Index(table[id_column][first], dtype="string"),
-                )
-            return self.indexes[key]
+    def lookup(
+        self, layer: str, id_column: str, column: str, ids: pd.Index
+    ) -> pd.Series:
+        """A table's ``column`` for ``ids`` by ``id_column`` (first row per id).
+
+        Null where an id is not in the table.
+        """
+        table = self.layers[layer]
+        return pd.Series(take_by_id(table[id_column], table[column], ids), index=ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +146,23 @@ def _predicate(
         return func
 
     return register
+
+
+def take_by_id(keys: pd.Series, values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """``values`` at the first row whose ``keys`` equals each of ``ids`` (else None).
+
+    Matching runs on Arrow strings (``pyarrow.compute.index_in``), without
+    turning millions of ids into Python objects.
+    """
+    value_set = pa.array(keys.astype("string").to_numpy(na_value=None), pa.string())
+    wanted = pa.array(
+        pd.Series(ids, dtype="string").to_numpy(na_value=None), pa.string()
+    )
+    pos = pc.index_in(wanted, value_set=value_set).to_numpy(zero_copy_only=False)
+    found = ~np.isnan(pos.astype(float))
+    out = np.full(len(ids), None, dtype=object)
+    out[found] = values.to_numpy(dtype=object)[pos[found].astype(np.intp)]
+    return out
 
 
 def _bool(values: Any, index: pd.Index, unknown: Any = None) -> pd.Series:
@@ -497,12 +513,8 @@ def owner_class_score(
 
     Unknown for parcels that are not in the ownership table.
     """
-    owner = ctx.lookup(layer, "parcel_id", "owner_class")
-    pos = owner.index.get_indexer(cand.index)
-    known = pos >= 0
-    labels = pd.Series(pd.NA, index=cand.index, dtype="string")
-    labels[known] = owner.to_numpy()[pos[known]]
-    return labels.map(class_scores).astype("Float64")
+    owner = ctx.lookup(layer, "parcel_id", "owner_class", cand.index)
+    return owner.map(class_scores).astype("Float64")
 
 
 @_predicate(output="bool", params={"max_lden_db": REQUIRED}, default_layer="noise")
@@ -539,6 +551,5 @@ def available_years_below(
     """
     table = ctx.layers[layer]
     id_col = next(c for c in ("parcel_id", "candidate_id", "building_id") if c in table)
-    years = cand.index.to_series().map(ctx.lookup(layer, id_col, column))
-    years = years.astype("Float64")
+    years = ctx.lookup(layer, id_col, column, cand.index).astype("Float64")
     return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())
