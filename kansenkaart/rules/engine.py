@@ -118,7 +118,7 @@ def _chunked_values(
 ) -> pd.DataFrame:
     chunks = spatial_chunks(candidates, chunk_size)
     if len(chunks) == 1:
-        return rule_values(candidates, rules, ctx)
+        return rule_values(candidates, rules, ctx.for_chunk())
     logger.info("%d chunks on %d threads", len(chunks), workers)
 
     def run(pos: object) -> pd.DataFrame:

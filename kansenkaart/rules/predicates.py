@@ -71,6 +71,26 @@ class ScanContext:
     indexes: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def cached(
+        self, key: str, cand: gpd.GeoDataFrame, compute: Callable[[], Any]
+    ) -> Any:
+        """``compute()`` once per ``key`` and candidate frame.
+
+        The entry keeps a reference to the frame and is used only for that
+        very frame, so a later frame can never pick up its results.
+        """
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] is cand:
+            return hit[1]
+        value = compute()
+        self.cache[key] = (cand, value)
+        return value
+
+    def peek(self, key: str, cand: gpd.GeoDataFrame) -> Any:
+        """The cached value of ``key`` for this frame, or None."""
+        hit = self.cache.get(key)
+        return hit[1] if hit is not None and hit[0] is cand else None
+
     def for_chunk(self) -> ScanContext:
         """A context for one chunk: same layers and indexes, a fresh cache."""
         return ScanContext(
@@ -178,10 +198,7 @@ def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
 
 def _own_area(cand: gpd.GeoDataFrame, ctx: ScanContext) -> np.ndarray:
     """Candidate areas in m², computed once per evaluation."""
-    key = f"area:{id(cand)}"
-    if key not in ctx.cache:
-        ctx.cache[key] = shapely.area(_geoms(cand))
-    return ctx.cache[key]
+    return ctx.cached("area", cand, lambda: shapely.area(_geoms(cand)))
 
 
 # --- candidate attributes -------------------------------------------------------
@@ -336,11 +353,11 @@ def proximity(
     Used with existing buildings as a proxy for roads and utilities.
     """
     _, other, tree = ctx.layer_index(layer)
-    key = f"overlay:{layer}:all:{id(cand)}"
+    pairs = ctx.peek(f"overlay:{layer}:all", cand)
     touching = None
-    if key in ctx.cache:  # candidates overlapping a feature are at distance 0
+    if pairs is not None:  # candidates overlapping a feature are at distance 0
         touching = np.zeros(len(cand), dtype=bool)
-        touching[ctx.cache[key][0]] = True
+        touching[pairs[0]] = True
     dist = nearest_distance(
         _geoms(cand), other, zero_score_distance_m, tree=tree, touching=touching
     )
@@ -353,18 +370,19 @@ def _overlay(
     cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str, *, enkel: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Overlap pairs (candidate, feature, area) with a layer, once per evaluation."""
-    key = f"overlay:{layer}:{'enkel' if enkel else 'all'}:{id(cand)}"
-    if key not in ctx.cache:
-        _, other, tree = ctx.layer_index(layer, enkel=enkel)
+    _, other, tree = ctx.layer_index(layer, enkel=enkel)
+    return ctx.cached(
+        f"overlay:{layer}:{'enkel' if enkel else 'all'}",
+        cand,
         # zoning features are large: prepare each once (see pair_overlap)
-        ctx.cache[key] = pair_overlap(
+        lambda: pair_overlap(
             _geoms(cand),
             other,
             tree=tree,
             coarse=enkel,
             geoms_area=_own_area(cand, ctx),
-        )
-    return ctx.cache[key]
+        ),
+    )
 
 
 def _largest_overlap_group(
@@ -387,15 +405,15 @@ def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Seri
 
 
 def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
-    key = f"group_at:{layer}:{id(cand)}"
-    if key not in ctx.cache:
+    def compute() -> pd.Series:
         left, right, area = _overlay(cand, ctx, layer, enkel=True)
         enkel, _, _ = ctx.layer_index(layer, enkel=True)
         groups = _largest_overlap_group(
             len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
         )
-        ctx.cache[key] = pd.Series(groups, index=cand.index, dtype="string")
-    return ctx.cache[key]
+        return pd.Series(groups, index=cand.index, dtype="string")
+
+    return ctx.cached(f"group_at:{layer}", cand, compute)
 
 
 @_predicate(
