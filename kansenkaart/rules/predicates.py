@@ -124,8 +124,21 @@ class ScanContext:
 
         Null where an id is not in the table.
         """
-        table = self.layers[layer]
-        return pd.Series(take_by_id(table[id_column], table[column], ids), index=ids)
+        key = f"lookup:{layer}:{id_column}:{column}"
+        with self._lock:
+            if key not in self.indexes:  # one hash index, shared by all chunks
+                table = self.layers[layer]
+                first = ~table[id_column].duplicated(keep="first").to_numpy()
+                keys = table[id_column].astype("string").to_numpy(dtype=object)
+                self.indexes[key] = (
+                    pd.Index(keys[first], dtype=object),
+                    table[column].to_numpy(dtype=object)[first],
+                )
+            index, values = self.indexes[key]
+        pos = index.get_indexer(pd.Index(ids, dtype=object))
+        out = np.full(len(ids), None, dtype=object)
+        out[pos >= 0] = values[pos[pos >= 0]]
+        return pd.Series(out, index=ids)
 
 
 @dataclass(frozen=True, slots=True)
