@@ -279,29 +279,45 @@ def _assemble(
 ) -> gpd.GeoDataFrame:
     scored = score_candidates(table)
     rank = rank_candidates(scored)
-    out = pd.DataFrame(index=cand.index)
-    out["candidate_kind"] = cand["candidate_kind"]
-    out = out.join(scored[["outcome", "score"]])
-    out["rank"] = rank
-    out["rank_municipality"] = rank_candidates(scored, by=cand["municipality_code"])
-    out["municipality_code"] = cand["municipality_code"]
-    out["municipality_name"] = cand["municipality_name"]
-    out["excluded_by"] = scored["excluded_by"]
-    out["unknown_for"] = scored["unknown_for"]
-    out["reason_nl"] = explain_candidates(table, scored, rank)
-    out = out.join(rule_result_texts(table, scored))
-    out = out.join(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))
+    index = cand.index
+    cols: dict[str, Any] = {}
+
+    def add(frame: pd.DataFrame | pd.Series, names: list[str] | None = None) -> None:
+        # every frame is indexed like the candidates: take the columns as they
+        # are (joins on a million string ids cost seconds)
+        if not frame.index.equals(index):
+            frame = frame.reindex(index)
+        if isinstance(frame, pd.Series):
+            cols[str(frame.name)] = frame.array
+            return
+        for name in names if names is not None else list(frame.columns):
+            cols[name] = frame[name].array
+
+    add(cand, ["candidate_kind"])
+    add(scored, ["outcome", "score"])
+    add(rank.rename("rank"))
+    add(
+        rank_candidates(scored, by=cand["municipality_code"]).rename(
+            "rank_municipality"
+        )
+    )
+    add(cand, ["municipality_code", "municipality_name"])
+    add(scored, ["excluded_by", "unknown_for"])
+    add(explain_candidates(table, scored, rank).rename("reason_nl"))
+    add(rule_result_texts(table, scored))
+    add(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))
     attrs = (
         cand.assign(gebruiksdoel=_uses_label(cand))
         if "use_residential" in cand
         else cand
     )
-    out = out.join(attrs[[c for c in _ATTRS if c in attrs.columns]])
+    add(attrs, [c for c in _ATTRS if c in attrs.columns])
     if sens is not None:
-        out = out.join(sens)
+        add(sens)
     for name in map_fields:  # a stable schema: whitelisted fields always exist
-        if name not in out.columns:
-            out[name] = pd.Series(pd.NA, index=out.index, dtype="string")
+        if name not in cols:
+            cols[name] = pd.Series(pd.NA, index=index, dtype="string").array
+    out = pd.DataFrame(cols, index=index, copy=False)
     out.index.name = "candidate_id"
     return gpd.GeoDataFrame(out, geometry=cand.geometry, crs=cand.crs)
 

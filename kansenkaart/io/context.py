@@ -562,21 +562,14 @@ def _ownership_columns(columns: Sequence[str], *, source: str) -> list[str]:
 
 def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Series:
     """``STN02 D 1234``, ``STN02D01234`` -> ``STN02-D-1234``."""
-    text = ids.astype("string").str.strip().str.upper()
-    found = pc.extract_regex(  # vectorised (RE2)
-        pa.array(text.to_numpy(na_value=None), type=pa.string()), _AKR_PARCEL.pattern
+    # all in Arrow (RE2), without a Python string per id
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(ids.astype("string").array)))
+    found = pc.extract_regex(text, _AKR_PARCEL.pattern)
+    akr, section, number = (
+        pc.struct_field(found, name) for name in ("akr", "section", "number")
     )
-    parts = pd.DataFrame(
-        {
-            name: pd.Series(
-                pc.struct_field(found, name).to_pandas(),
-                dtype="string",
-                index=ids.index,
-            )
-            for name in ("akr", "section", "number")
-        }
-    )
-    bad = parts["akr"].isna()
+    bad = pd.Series(pc.is_null(akr).to_numpy(zero_copy_only=False), index=ids.index)
+
     if bad.any():
         rows = _row_labels(bad, csv=csv)
         msg = (
@@ -585,8 +578,12 @@ def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Serie
             "kadastrale gemeente, the section and the parcel number."
         )
         raise SchemaError(msg)
-    return (parts["akr"] + "-" + parts["section"] + "-" + parts["number"]).astype(
-        "string"
+    joined = pc.binary_join_element_wise(
+        *(a.cast(pa.string()) for a in (akr, section, number)), "-"
+    )
+    return pd.Series(
+        joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
+        index=ids.index,
     )
 
 
