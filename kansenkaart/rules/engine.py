@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 #: chunks run in parallel threads (GEOS releases the GIL).
 DEFAULT_CHUNK_SIZE = 100_000
 
+#: Smallest chunk worth a thread of its own (per-chunk overhead dominates below).
+MIN_PARALLEL_CHUNK = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class RuleTable:
@@ -116,6 +119,9 @@ def _chunked_values(
     chunk_size: int,
     workers: int,
 ) -> pd.DataFrame:
+    if workers > 1:  # at least two chunks per thread, unless chunks get tiny
+        balanced = -(-len(candidates) // (2 * workers))
+        chunk_size = min(chunk_size, max(balanced, MIN_PARALLEL_CHUNK))
     chunks = spatial_chunks(candidates, chunk_size)
     if len(chunks) == 1:
         return rule_values(candidates, rules, ctx.for_chunk())
