@@ -17,6 +17,8 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kansenkaart import __version__
 from kansenkaart.candidates import (
@@ -32,7 +34,7 @@ from kansenkaart.layers.read import read_buildings, read_parcels, read_zoning
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
 from kansenkaart.rules.definition import KNOWN_LAYERS, ScanDefinition, load_scan
 from kansenkaart.rules.engine import RuleTable, evaluate_rules
-from kansenkaart.rules.predicates import ScanContext, take_by_id
+from kansenkaart.rules.predicates import ScanContext
 from kansenkaart.scoring.explain import explain_candidates, rule_result_texts
 from kansenkaart.scoring.score import OUTCOMES, rank_candidates, score_candidates
 from kansenkaart.scoring.sensitivity import leave_one_rule_out, weight_sensitivity
@@ -326,13 +328,25 @@ def _attach_owner(cand: gpd.GeoDataFrame, layers: dict[str, Any]) -> gpd.GeoData
     if "ownership" not in layers:
         return cand
     table = layers["ownership"]
+    # matched in Arrow (first row per parcel), no Python string per id
+    pos = pc.index_in(
+        _arrow_text(cand.index), value_set=_arrow_text(table["parcel_id"])
+    )
+    owner = pc.take(_arrow_text(table["owner_class"]), pos)
     cand = cand.copy()
     cand["owner_class"] = pd.Series(
-        take_by_id(table["parcel_id"], table["owner_class"], cand.index),
+        owner.to_pandas(types_mapper={owner.type: pd.StringDtype()}.get).array,
         index=cand.index,
-        dtype="string",
     )
     return cand
+
+
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
+    """Strings as an Arrow ``large_string`` array (no copy when Arrow-backed)."""
+    arr = pa.array(values.array)
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
 
 
 def _summary(

@@ -582,7 +582,7 @@ def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Serie
         *(a.cast(pa.string()) for a in (akr, section, number)), "-"
     )
     return pd.Series(
-        joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
+        joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).array,
         index=ids.index,
     )
 

@@ -21,8 +21,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
@@ -179,23 +177,6 @@ def _predicate(
         return func
 
     return register
-
-
-def take_by_id(keys: pd.Series, values: pd.Series, ids: pd.Index) -> np.ndarray:
-    """``values`` at the first row whose ``keys`` equals each of ``ids`` (else None).
-
-    Matching runs on Arrow strings (``pyarrow.compute.index_in``), without
-    turning millions of ids into Python objects.
-    """
-    value_set = pa.array(keys.astype("string").to_numpy(na_value=None), pa.string())
-    wanted = pa.array(
-        pd.Series(ids, dtype="string").to_numpy(na_value=None), pa.string()
-    )
-    pos = pc.index_in(wanted, value_set=value_set).to_numpy(zero_copy_only=False)
-    found = ~np.isnan(pos.astype(float))
-    out = np.full(len(ids), None, dtype=object)
-    out[found] = values.to_numpy(dtype=object)[pos[found].astype(np.intp)]
-    return out
 
 
 def _bool(values: Any, index: pd.Index, unknown: Any = None) -> pd.Series:
