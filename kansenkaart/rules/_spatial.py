@@ -43,7 +43,7 @@ _PREPARE_FROM_PAIRS = 6.0
 #: Distance steps (as fractions of the maximum) of the nearest search: most
 #: candidates find a neighbour within the first step, so few pairs are
 #: measured at the larger ones.
-_NEAREST_STEPS = (0.01, 0.04, 0.2, 1.0)
+_NEAREST_STEPS = (0.004, 0.02, 0.1, 1.0)
 
 
 def _tree(other: Geoms, tree: shapely.STRtree | None) -> shapely.STRtree:
