@@ -58,6 +58,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kansenkaart.errors import ConfigError
@@ -304,7 +305,7 @@ def evaluate_rules_dask(
     evaluated, skipped, not_applicable = plan_rules(rules, ctx)
     mods = _import_dask()
     if not len(candidates) or not evaluated:  # nothing to send
-        values = rule_values(candidates, evaluated, ctx)
+        values = rule_values(candidates, evaluated, ctx.for_chunk())
         return finish_table(candidates, values, evaluated, skipped, not_applicable)
     chunks = spatial_chunks(candidates, partition_size or DEFAULT_PARTITION_SIZE)
     pieces = [candidates.iloc[pos] for pos in chunks]
@@ -336,5 +337,8 @@ def evaluate_rules_dask(
                 )
             )
         parts = c.gather(tasks)
-    values = pd.concat(parts).reindex(candidates.index)
+    # back to the candidates' order by position, as the fast engine does
+    order = np.argsort(np.concatenate(chunks), kind="stable")
+    values = pd.concat(parts, ignore_index=True).iloc[order]
+    values.index = candidates.index
     return finish_table(candidates, values, evaluated, skipped, not_applicable)
