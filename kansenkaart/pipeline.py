@@ -17,8 +17,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from kansenkaart import __version__
 from kansenkaart.candidates import (
@@ -324,29 +322,14 @@ def _assemble(
     return gpd.GeoDataFrame(out, geometry=cand.geometry, crs=cand.crs)
 
 
-def _attach_owner(cand: gpd.GeoDataFrame, layers: dict[str, Any]) -> gpd.GeoDataFrame:
-    if "ownership" not in layers:
+def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
+    if "ownership" not in ctx.layers:
         return cand
-    table = layers["ownership"]
-    # matched in Arrow (first row per parcel), no Python string per id
-    pos = pc.index_in(
-        _arrow_text(cand.index), value_set=_arrow_text(table["parcel_id"])
-    )
-    owner = pc.take(_arrow_text(table["owner_class"]), pos)
     cand = cand.copy()
-    cand["owner_class"] = pd.Series(
-        owner.to_pandas(types_mapper={owner.type: pd.StringDtype()}.get).array,
-        index=cand.index,
-    )
+    # the same shared lookup the owner rule uses, built once
+    owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
+    cand["owner_class"] = owner.astype("string")
     return cand
-
-
-def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
-    """Strings as an Arrow ``large_string`` array (no copy when Arrow-backed)."""
-    arr = pa.array(values.array)
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    return arr
 
 
 def _summary(
@@ -503,7 +486,6 @@ def run_scan(
         pts = shapely.point_on_surface(cand.geometry.values)
         cand = cand[intersects_any(pts, area.values)]
     cand = assign_municipality(cand, layers.get("municipalities"))
-    cand = _attach_owner(cand, layers)
     ref = pd.Timestamp(
         reference_date or scan.reference_date or pd.Timestamp("today").date()
     )
@@ -513,6 +495,7 @@ def run_scan(
         horizon_years=scan.horizon_years,
         reference_date=ref,
     )
+    cand = _attach_owner(cand, ctx)
     _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
     table = _evaluate(
         cand,

@@ -27,7 +27,6 @@ from numpy.typing import NDArray
 __all__ = [
     "intersects_any",
     "nearest_distance",
-    "overlap_share",
     "pair_overlap",
     "within_distance_any",
 ]
@@ -222,8 +221,16 @@ def _covered_pairs(
     return left_in, right_in
 
 
-def _interiors_meet(a: Geoms, b: Geoms) -> NDArray[np.bool_]:
-    return shapely.relate_pattern(a, b, "T********")
+def _interiors_apart(layer: Geoms, a: Index, b: Index) -> NDArray[np.bool_]:
+    """Whether the interiors of ``layer[a]`` and ``layer[b]`` miss each other.
+
+    Each distinct pair is tested once (``relate`` pattern ``T********``).
+    """
+    n = np.int64(len(layer))
+    keys = a.astype(np.int64) * n + b
+    pairs = _unique(keys)
+    meet = shapely.relate_pattern(layer[pairs // n], layer[pairs % n], "T********")
+    return _isin(keys, pairs[~meet])
 
 
 def _touch_only(
@@ -250,20 +257,12 @@ def _touch_only(
     c = holder_of_left[u_left]
     use = (c >= 0) & (c != u_right)
     if use.any():
-        n = np.int64(len(other))
-        cand = c[use].astype(np.int64) * n + u_right[use]
-        pairs = _unique(cand)
-        meet = _interiors_meet(other[pairs // n], other[pairs % n])
-        zero[undecided[np.flatnonzero(use)[_isin(cand, pairs[~meet])]]] = True
+        zero[undecided[use]] = _interiors_apart(other, c[use], u_right[use])
     # right o in container c' (of geoms): overlap(g, o) <= overlap(g, c')
     c2 = holder_of_right[u_right]
     use2 = (c2 >= 0) & (c2 != u_left) & ~zero[undecided]
     if use2.any():
-        n = np.int64(len(geoms))
-        cand = u_left[use2].astype(np.int64) * n + c2[use2]
-        pairs = _unique(cand)
-        meet = _interiors_meet(geoms[pairs // n], geoms[pairs % n])
-        zero[undecided[np.flatnonzero(use2)[_isin(cand, pairs[~meet])]]] = True
+        zero[undecided[use2]] = _interiors_apart(geoms, u_left[use2], c2[use2])
     return zero
 
 
@@ -329,18 +328,6 @@ def pair_overlap(
         )
     keep = area > 0
     return left[keep], right[keep], area[keep]
-
-
-def overlap_share(
-    geoms: Geoms, other: Geoms, *, tree: shapely.STRtree | None = None
-) -> NDArray[np.float64]:
-    """Share (0-1) of each geometry's area covered by ``other``.
-
-    ``other`` is assumed not to overlap itself (as zoning objects of one type);
-    the share is clipped to 1 otherwise.
-    """
-    left, _, area = pair_overlap(geoms, other, tree=tree)
-    return share_from_pairs(shapely.area(geoms), left, area)
 
 
 def share_from_pairs(

@@ -19,7 +19,7 @@ import shapely
 
 from kansenkaart.rules.definition import Rule
 
-__all__ = ["clip_layers", "halo_m", "spatial_chunks"]
+__all__ = ["clip_layers", "halo_m", "in_candidate_order", "spatial_chunks"]
 
 #: Parameters that make a rule look beyond the candidate, in metres.
 DISTANCE_PARAMS = ("distance_m", "zero_score_distance_m", "max_distance_m")
@@ -40,6 +40,20 @@ def spatial_chunks(candidates: gpd.GeoDataFrame, chunk_size: int) -> list[np.nda
         return [np.arange(n)]
     order = np.argsort(candidates.geometry.hilbert_distance().to_numpy(), kind="stable")
     return [np.sort(part) for part in np.array_split(order, -(-n // chunk_size))]
+
+
+def in_candidate_order(
+    parts: list[pd.DataFrame], chunks: list[np.ndarray], index: pd.Index
+) -> pd.DataFrame:
+    """Concatenate per-chunk results back into the candidates' order.
+
+    ``parts[i]`` holds the rows of the candidates at positions ``chunks[i]``;
+    rows are placed by position, not by looking up millions of ids.
+    """
+    order = np.argsort(np.concatenate(chunks), kind="stable")
+    out = pd.concat(parts, ignore_index=True).iloc[order]
+    out.index = index
+    return out
 
 
 def halo_m(rules: tuple[Rule, ...] | list[Rule]) -> float:

@@ -58,11 +58,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from kansenkaart.errors import ConfigError
-from kansenkaart.rules.chunks import clip_layers, halo_m, spatial_chunks
+from kansenkaart.rules.chunks import (
+    clip_layers,
+    halo_m,
+    in_candidate_order,
+    spatial_chunks,
+)
 from kansenkaart.rules.definition import Rule
 from kansenkaart.rules.engine import (
     RuleTable,
@@ -337,8 +341,5 @@ def evaluate_rules_dask(
                 )
             )
         parts = c.gather(tasks)
-    # back to the candidates' order by position, as the fast engine does
-    order = np.argsort(np.concatenate(chunks), kind="stable")
-    values = pd.concat(parts, ignore_index=True).iloc[order]
-    values.index = candidates.index
+    values = in_candidate_order(parts, chunks, candidates.index)
     return finish_table(candidates, values, evaluated, skipped, not_applicable)

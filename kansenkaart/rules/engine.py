@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from kansenkaart.rules.chunks import spatial_chunks
+from kansenkaart.rules.chunks import in_candidate_order, spatial_chunks
 from kansenkaart.rules.definition import Rule
 from kansenkaart.rules.predicates import PREDICATES, ScanContext
 
@@ -132,11 +131,7 @@ def _chunked_values(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(run, chunks))
-    # back to the candidates' order by position (no index lookups)
-    order = np.argsort(np.concatenate(chunks), kind="stable")
-    values = pd.concat(parts, ignore_index=True).iloc[order]
-    values.index = candidates.index
-    return values
+    return in_candidate_order(parts, chunks, candidates.index)
 
 
 def evaluate_rules(
