@@ -69,8 +69,10 @@ def candidates_from_zoning(
     enkel = enkel[["object_id", "main_group", "name", "plan_id", "geometry"]]
     if exclude is not None and len(exclude):
         pts = shapely.point_on_surface(np.asarray(enkel.geometry.values))
-        tree = shapely.STRtree(np.asarray(exclude.geometry.values))
-        idx, _ = tree.query(pts, predicate="within")
+        # index the few points, not the many areas
+        _, idx = shapely.STRtree(pts).query(
+            np.asarray(exclude.geometry.values), predicate="contains"
+        )
         enkel = enkel[~np.isin(np.arange(len(enkel)), idx)]
     return _index(enkel, "object_id", "bestemmingsvlak")
 

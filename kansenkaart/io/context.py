@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import shapely
 
 from kansenkaart.errors import DataSourceError, KansenkaartWarning, SchemaError
@@ -138,6 +139,9 @@ _OWNER_PREFIX = re.compile(
 _AKR_PARCEL = re.compile(
     r"^(?P<akr>[A-Z]{3}\d{2})[\s\-_.]*(?P<section>[A-Z]{1,2})[\s\-_.]*0*(?P<number>\d{1,5})$"
 )
+
+#: A parcel id already in the form :data:`_AKR_PARCEL` rewrites to.
+_AKR_CANONICAL = r"^[A-Z]{3}\d{2}-[A-Z]{1,2}-[1-9]\d{0,4}$"
 
 _BUILDING_ALIASES = ("building_id", "pand_id", "pandid", "pand_identificatie")
 _UNIT_ALIASES = ("unit_id", "verblijfsobject_id", "verblijfsobjectid", "vbo_id")
@@ -489,31 +493,91 @@ def _sniff_separator(path: Path) -> str:
 def _read_csv(path: Path, *, keep: object = None) -> pd.DataFrame:
     """Read a CSV as text columns; ``;``/``,``/tab separated, BOM or not.
 
-    ``keep`` is passed to ``usecols`` so that unwanted columns are never parsed.
+    ``keep`` (a callable on the column name) selects the columns to parse;
+    the others are never parsed. Values are read as text, leading blanks
+    stripped, and empty values are null. Arrow's multi-threaded reader does
+    the work; a file it refuses for its layout (rows of unequal length) is
+    read with pandas, which fills short rows.
     """
     sep = _sniff_separator(path)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            df = pd.read_csv(
-                path,
-                sep=sep,
-                dtype=str,
-                encoding=encoding,
-                usecols=keep,
-                keep_default_na=False,
-                na_values=[""],
-                skipinitialspace=True,
+            names = _csv_header(path, encoding=encoding)
+            wanted = [c for c in names if keep is None or keep(c)]  # type: ignore[operator]
+            return _read_csv_arrow(
+                path, sep=sep, encoding=encoding, names=names, wanted=wanted
             )
+        except pa.ArrowInvalid as err:
+            if "UTF8" in str(err) or "UTF-8" in str(err):
+                logger.info("%s: not UTF-8, reading as Windows-1252", path)
+                continue
+            logger.info("%s: read with pandas (%s)", path, err)
+            try:
+                return _read_csv_pandas(path, sep=sep, encoding=encoding, keep=keep)
+            except UnicodeDecodeError:
+                logger.info("%s: not UTF-8, reading as Windows-1252", path)
+                continue
         except UnicodeDecodeError:
             logger.info("%s: not UTF-8, reading as Windows-1252", path)
             continue
-        except (OSError, pd.errors.ParserError, ValueError) as err:
+        except OSError as err:
             msg = f"{path}: cannot be read as a CSV table ({err}). Export it again."
             raise DataSourceError(msg) from err
-        df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-        return df
     msg = f"{path}: cannot be decoded as UTF-8 or Windows-1252. Save it as UTF-8."
     raise DataSourceError(msg)
+
+
+def _read_csv_arrow(
+    path: Path, *, sep: str, encoding: str, names: list[str], wanted: list[str]
+) -> pd.DataFrame:
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(
+            encoding="utf8" if encoding == "utf-8-sig" else encoding,
+            column_names=names,
+            skip_rows=1,
+        ),
+        parse_options=pcsv.ParseOptions(delimiter=sep),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=wanted,
+            column_types=dict.fromkeys(wanted, pa.string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+    columns = {}
+    for name in wanted:
+        values = pc.utf8_ltrim_whitespace(table.column(name))
+        values = pc.if_else(pc.equal(values, ""), None, values)
+        columns[name] = pd.array(values, dtype=text)
+    return pd.DataFrame(columns, columns=wanted)
+
+
+def _read_csv_pandas(
+    path: Path, *, sep: str, encoding: str, keep: object
+) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            encoding=encoding,
+            usecols=(lambda c: keep(str(c).strip().lstrip("\ufeff")))  # type: ignore[operator]
+            if keep is not None
+            else None,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+        )
+    except UnicodeDecodeError:  # the caller tries the next encoding
+        raise
+    except (OSError, pd.errors.ParserError, ValueError) as err:
+        msg = f"{path}: cannot be read as a CSV table ({err}). Export it again."
+        raise DataSourceError(msg) from err
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    return df
 
 
 def _row_labels(mask: pd.Series | np.ndarray, *, csv: bool) -> list[str]:
@@ -564,6 +628,9 @@ def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Serie
     """``STN02 D 1234``, ``STN02D01234`` -> ``STN02-D-1234``."""
     # all in Arrow (RE2), without a Python string per id
     text = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(ids.astype("string").array)))
+    canonical = pc.fill_null(pc.match_substring_regex(text, _AKR_CANONICAL), False)
+    if pc.all(canonical).as_py():  # already AKR-section-number: nothing to rewrite
+        return pd.Series(pd.array(text, dtype="string"), index=ids.index)
     found = pc.extract_regex(text, _AKR_PARCEL.pattern)
     akr, section, number = (
         pc.struct_field(found, name) for name in ("akr", "section", "number")
@@ -588,14 +655,18 @@ def _normalise_parcel_ids(ids: pd.Series, *, source: str, csv: bool) -> pd.Serie
 
 
 def _normalise_owner_classes(labels: pd.Series, *, source: str, csv: bool) -> pd.Series:
-    labels = labels.astype("string")
-    uniq = pd.Series(labels.dropna().unique(), dtype="string")  # few distinct labels
+    # map the few distinct labels, then spread them over the rows in Arrow
+    values = pa.array(labels.astype("string").array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    uniq = pd.Series(encoded.dictionary.to_pylist(), dtype="string")
     key = uniq.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
     by_label = key.map(_OWNER_LABELS).fillna(
         key.str.extract(_OWNER_PREFIX)[0].map(_OWNER_LABELS)
     )
-    mapped = labels.map(dict(zip(uniq, by_label, strict=True)))
-    bad = mapped.isna()
+    mapped = pc.take(pa.array(by_label.array, type=pa.string()), encoded.indices)
+    bad = pc.is_null(mapped).to_numpy(zero_copy_only=False)
     if bad.any():
         rows = _row_labels(bad, csv=csv)
         msg = (
@@ -604,15 +675,21 @@ def _normalise_owner_classes(labels: pd.Series, *, source: str, csv: bool) -> pd
             "they may be personal data). Replace them with one of those classes."
         )
         raise SchemaError(msg)
-    return mapped.astype("string")
+    return pd.Series(pd.array(mapped, dtype="string"), index=labels.index)
 
 
-def _csv_header(path: Path) -> list[str]:
-    """Column names of a CSV, read from its first line only."""
+def _csv_header(path: Path, *, encoding: str | None = None) -> list[str]:
+    """Column names of a CSV, read from its first line only.
+
+    Undecodable bytes are replaced unless an ``encoding`` is given.
+    """
     sep = _sniff_separator(path)
     with path.open("rb") as fh:
-        line = fh.readline().decode("utf-8-sig", "replace").strip("\r\n")
-    return [c.strip().strip('"').strip() for c in line.split(sep)]
+        raw = fh.readline()
+    line = (
+        raw.decode("utf-8-sig", "replace") if encoding is None else raw.decode(encoding)
+    ).strip("\r\n")
+    return [c.strip().strip('"').strip().lstrip("\ufeff") for c in line.split(sep)]
 
 
 def _read_ownership_raw(path: Path) -> tuple[pd.DataFrame, str, list[str], bool]:
@@ -620,7 +697,7 @@ def _read_ownership_raw(path: Path) -> tuple[pd.DataFrame, str, list[str], bool]
     if path.suffix.lower() == ".csv":
         source = path.name
         wanted = _ownership_columns(_csv_header(path), source=source)
-        df = _read_csv(path, keep=lambda c: str(c).strip().lstrip("\ufeff") in wanted)
+        df = _read_csv(path, keep=lambda c: c in wanted)
         return df, source, wanted, True
     layer = _first_layer(path, None)
     source = _source(path, layer)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kansenkaart.rules.chunks import in_candidate_order, spatial_chunks
@@ -126,8 +127,9 @@ def _chunked_values(
         return rule_values(candidates, rules, ctx.for_chunk())
     logger.info("%d chunks on %d threads", len(chunks), workers)
 
-    def run(pos: object) -> pd.DataFrame:
-        return rule_values(candidates.iloc[pos], rules, ctx.for_chunk())
+    def run(pos: np.ndarray) -> pd.DataFrame:
+        chunk_ctx = ctx.for_chunk(universe=candidates.index, rows=pos)
+        return rule_values(candidates.iloc[pos], rules, chunk_ctx)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(run, chunks))

@@ -21,6 +21,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from kansenkaart.layers.schema import BAG_USE_COLUMNS
@@ -57,6 +59,9 @@ class ScanContext:
     indexes : dict
         Spatial indexes of the layers, shared by every evaluation (chunk)
         that uses this context's layers.
+    universe, rows : pandas.Index, numpy.ndarray, optional
+        In a chunk's context: the ids of all candidates of the evaluation
+        and the chunk's positions among them.
     """
 
     layers: dict[str, Any]
@@ -67,6 +72,8 @@ class ScanContext:
     )
     cache: dict[str, Any] = field(default_factory=dict)
     indexes: dict[str, Any] = field(default_factory=dict)
+    universe: pd.Index | None = None
+    rows: np.ndarray | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cached(
@@ -89,14 +96,23 @@ class ScanContext:
         hit = self.cache.get(key)
         return hit[1] if hit is not None and hit[0] is cand else None
 
-    def for_chunk(self) -> ScanContext:
-        """A context for one chunk: same layers and indexes, a fresh cache."""
+    def for_chunk(
+        self, universe: pd.Index | None = None, rows: np.ndarray | None = None
+    ) -> ScanContext:
+        """A context for one chunk: same layers and indexes, a fresh cache.
+
+        ``universe`` holds the ids of all candidates of the evaluation and
+        ``rows`` the chunk's positions among them (so that table lookups are
+        made once for all chunks).
+        """
         return ScanContext(
             layers=self.layers,
             regime=self.regime,
             horizon_years=self.horizon_years,
             reference_date=self.reference_date,
             indexes=self.indexes,
+            universe=universe,
+            rows=rows,
             _lock=self._lock,
         )
 
@@ -120,23 +136,31 @@ class ScanContext:
     ) -> pd.Series:
         """A table's ``column`` for ``ids`` by ``id_column`` (first row per id).
 
-        Null where an id is not in the table.
+        Null where an id is not in the table. The values keep the column's
+        dtype. In a chunk's context the lookup is made once for all the
+        evaluation's candidates (the ``universe``) and shared by the chunks.
         """
         key = f"lookup:{layer}:{id_column}:{column}"
-        with self._lock:
-            if key not in self.indexes:  # one hash index, shared by all chunks
-                table = self.layers[layer]
-                first = ~table[id_column].duplicated(keep="first").to_numpy()
-                keys = table[id_column].astype("string").to_numpy(dtype=object)
-                self.indexes[key] = (
-                    pd.Index(keys[first], dtype=object),
-                    table[column].to_numpy(dtype=object)[first],
-                )
-            index, values = self.indexes[key]
-        pos = index.get_indexer(pd.Index(ids, dtype=object))
-        out = np.full(len(ids), None, dtype=object)
-        out[pos >= 0] = values[pos[pos >= 0]]
-        return pd.Series(out, index=ids)
+        chunk = self.rows is not None and self.universe is not None
+        universe = self.universe if chunk else ids
+        with self._lock:  # the last set of ids looked up is kept
+            hit = self.indexes.get(key)
+            if hit is None or hit[0] is not universe:
+                values = self._lookup(layer, id_column, column, universe)
+                self.indexes[key] = hit = (universe, values)
+        return pd.Series(hit[1].take(self.rows) if chunk else hit[1], index=ids)
+
+    def _lookup(
+        self, layer: str, id_column: str, column: str, ids: pd.Index
+    ) -> pd.api.extensions.ExtensionArray:
+        table = self.layers[layer]
+        keys = pa.array(table[id_column].astype("string").array)
+        if isinstance(keys, pa.ChunkedArray):
+            keys = keys.combine_chunks()
+        wanted = pa.array(pd.Index(ids).astype("string").array)
+        # Arrow's hash lookup gives the first row of a repeated id
+        pos = pc.fill_null(pc.index_in(wanted, value_set=keys), -1).to_numpy()
+        return pd.array(table[column]).take(pos, allow_fill=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,41 @@ def test_ownership_duplicates_reported(tmp_path: Path) -> None:
     assert df.attrs["findings"][0].ids == ("STN02-D-1",)
 
 
+def test_ownership_csv_windows_1252_quotes_and_blanks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an Excel export: Windows-1252, quoted fields holding the separator,
+    # blanks after the separator, and a person column that is never read
+    path = tmp_path / "eigendom.csv"
+    path.write_bytes(
+        "perceel; eigenaarklasse; naam\n"
+        '"STN02 D 1234"; "Gemeente Súdwest-Fryslân"; "Jansen; J."\n'
+        "STN02D01235;  Provincie ;de Vries\n".encode("cp1252")
+    )
+    df = read_ownership(path)
+    assert df["parcel_id"].tolist() == ["STN02-D-1234", "STN02-D-1235"]
+    assert df["owner_class"].tolist() == ["gemeente", "provincie"]
+    _assert_no_names(df, caplog)
+
+
+def test_ownership_csv_short_row_names_its_line(tmp_path: Path) -> None:
+    # a row with a missing last field: read (filled with nothing), then the
+    # missing owner class is reported by its line number
+    path = tmp_path / "eigendom.csv"
+    path.write_text(
+        "parcel_id,owner_class\nSTN02-D-1,gemeente\nSTN02-D-2\nSTN02-D-3,rijk\n"
+    )
+    with pytest.raises(SchemaError, match="line 3"):
+        read_ownership(path)
+
+
+def test_ownership_csv_empty_values_are_missing(tmp_path: Path) -> None:
+    path = tmp_path / "eigendom.csv"
+    path.write_text('parcel_id,owner_class\nSTN02-D-1,gemeente\nSTN02-D-2,""\n')
+    with pytest.raises(SchemaError, match=r"1 owner class value.*line 3"):
+        read_ownership(path)
+
+
 # --------------------------------------------------------------------------
 # vacancy
 
