@@ -204,10 +204,13 @@ def _predicate(
 
 
 def _bool(values: Any, index: pd.Index, unknown: Any = None) -> pd.Series:
-    out = pd.Series(np.asarray(values, dtype=bool), index=index, dtype="boolean")
-    if unknown is not None:
-        out[np.asarray(unknown, dtype=bool)] = pd.NA
-    return out
+    data = np.array(values, dtype=bool)
+    mask = (
+        np.zeros(len(data), dtype=bool)
+        if unknown is None
+        else np.array(unknown, dtype=bool)
+    )
+    return pd.Series(pd.arrays.BooleanArray(data, mask), index=index)
 
 
 def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -485,13 +488,13 @@ def zoning_allows_housing(
     user) and the main group is not in ``no_exemption_groups``.
     """
     group = _zoning_group(cand, ctx, layer)
-    exemption_ok = needed_years <= ctx.horizon_years
-    value = pd.Series(0.0, index=cand.index, dtype="Float64")
-    if exemption_ok:
-        value[~group.isin(no_exemption_groups).fillna(False)] = exemption_share
-    value[group.isin(housing_groups).fillna(False)] = 1.0
-    value[group.isna()] = pd.NA
-    return value
+    value = np.zeros(len(cand))
+    if needed_years <= ctx.horizon_years:  # the exemption fits the horizon
+        blocked = group.isin(no_exemption_groups).to_numpy(bool, na_value=False)
+        value[~blocked] = exemption_share
+    value[group.isin(housing_groups).to_numpy(bool, na_value=False)] = 1.0
+    unknown = group.isna().to_numpy()
+    return pd.Series(pd.arrays.FloatingArray(value, unknown), index=cand.index)
 
 
 def _area_m2(cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
