@@ -161,7 +161,12 @@ def load_layers(
     layers: dict[str, Any] = {}
     if inputs.buildings:
         _step(progress, "gebouwen lezen")
-        layers["buildings"] = _concat([read_buildings(p) for p in inputs.buildings])
+        # buildings as a layer are used by their outline only (cover,
+        # distance); their attributes matter when they are the candidates
+        columns = None if scan.unit == "buildings" else []
+        layers["buildings"] = _concat(
+            [read_buildings(p, columns=columns) for p in inputs.buildings]
+        )
     if inputs.parcels:
         _step(progress, "percelen lezen")
         layers["parcels"] = _concat([read_parcels(p) for p in inputs.parcels])

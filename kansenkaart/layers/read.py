@@ -8,7 +8,7 @@ the kind of layer the caller asked for.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.detect import Detected, detect_format, get_reader
+from kansenkaart.layers.schema import SCHEMAS
 from kansenkaart.layers.validate import OnInvalid
 
 __all__ = ["read_buildings", "read_layer", "read_parcels", "read_zoning"]
@@ -53,14 +54,20 @@ def _read(detected: Detected, *, on_invalid: OnInvalid) -> Any:
     return reader(detected.path, on_invalid=on_invalid)
 
 
-def _read_kind(path: PathLike, kind: str, *, on_invalid: OnInvalid) -> gpd.GeoDataFrame:
+def _read_kind(
+    path: PathLike,
+    kind: str,
+    *,
+    on_invalid: OnInvalid,
+    columns: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
     detected = detect_format(path)
     if detected.format == "canonical-parquet":
-        gdf = _read(detected, on_invalid=on_invalid)
-        found = gdf.attrs.get("kind")
+        from kansenkaart.io.parquet import detect_kind  # noqa: PLC0415
+
+        found: str | None = detect_kind(detected.path)  # from the footer only
     else:
         found = detected.kind
-        gdf = None
     if found != kind:
         msg = (
             f"{path}: expected a {kind} layer but the file looks like "
@@ -68,13 +75,39 @@ def _read_kind(path: PathLike, kind: str, *, on_invalid: OnInvalid) -> gpd.GeoDa
             "option for that kind, or check the file."
         )
         raise DataSourceError(msg)
-    return gdf if gdf is not None else _read(detected, on_invalid=on_invalid)
+    if columns is None:
+        return _read(detected, on_invalid=on_invalid)
+    if detected.format == "canonical-parquet":  # the other columns are never read
+        from kansenkaart.io.parquet import read_canonical_parquet  # noqa: PLC0415
+
+        return read_canonical_parquet(
+            detected.path, on_invalid=on_invalid, columns=columns
+        )
+    gdf = _read(detected, on_invalid=on_invalid)
+    keep = [SCHEMAS[kind].id_column, *columns, gdf.geometry.name]
+    out = gdf[list(dict.fromkeys(keep))]
+    out.attrs = dict(gdf.attrs)
+    return out
 
 
 def read_buildings(
-    path: PathLike, *, on_invalid: OnInvalid = "fix"
+    path: PathLike,
+    *,
+    on_invalid: OnInvalid = "fix",
+    columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read buildings (BAG GeoPackage, bag-light, LV-BAG XML, 3DBAG).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    on_invalid : {"raise", "fix", "drop"}, default "fix"
+        Policy for invalid geometries.
+    columns : sequence of str, optional
+        Attribute columns to keep besides ``building_id`` and the geometry
+        (all canonical columns by default). From GeoParquet the others are
+        never read.
 
     Returns
     -------
@@ -86,7 +119,7 @@ def read_buildings(
     DataSourceError
         When the file is unreadable or holds no buildings.
     """
-    return _read_kind(path, "buildings", on_invalid=on_invalid)
+    return _read_kind(path, "buildings", on_invalid=on_invalid, columns=columns)
 
 
 def read_parcels(path: PathLike, *, on_invalid: OnInvalid = "fix") -> gpd.GeoDataFrame:
