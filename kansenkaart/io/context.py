@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -490,7 +490,7 @@ def _sniff_separator(path: Path) -> str:
     return sep if counts[sep] else ","
 
 
-def _read_csv(path: Path, *, keep: object = None) -> pd.DataFrame:
+def _read_csv(path: Path, *, keep: Callable[[str], bool] | None = None) -> pd.DataFrame:
     """Read a CSV as text columns; ``;``/``,``/tab separated, BOM or not.
 
     ``keep`` (a callable on the column name) selects the columns to parse;
@@ -503,7 +503,7 @@ def _read_csv(path: Path, *, keep: object = None) -> pd.DataFrame:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             names = _csv_header(path, encoding=encoding)
-            wanted = [c for c in names if keep is None or keep(c)]  # type: ignore[operator]
+            wanted = [c for c in names if keep is None or keep(c)]
             return _read_csv_arrow(
                 path, sep=sep, encoding=encoding, names=names, wanted=wanted
             )
@@ -556,7 +556,7 @@ def _read_csv_arrow(
 
 
 def _read_csv_pandas(
-    path: Path, *, sep: str, encoding: str, keep: object
+    path: Path, *, sep: str, encoding: str, keep: Callable[[str], bool] | None
 ) -> pd.DataFrame:
     try:
         df = pd.read_csv(
@@ -564,9 +564,9 @@ def _read_csv_pandas(
             sep=sep,
             dtype=str,
             encoding=encoding,
-            usecols=(lambda c: keep(str(c).strip().lstrip("\ufeff")))  # type: ignore[operator]
-            if keep is not None
-            else None,
+            usecols=None
+            if keep is None
+            else (lambda c: keep(str(c).strip().lstrip("\ufeff"))),
             keep_default_na=False,
             na_values=[""],
             skipinitialspace=True,

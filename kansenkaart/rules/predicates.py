@@ -148,7 +148,8 @@ class ScanContext:
             if hit is None or hit[0] is not universe:
                 values = self._lookup(layer, id_column, column, universe)
                 self.indexes[key] = hit = (universe, values)
-        return pd.Series(hit[1].take(self.rows) if chunk else hit[1], index=ids)
+        values = hit[1].take(self.rows) if chunk else hit[1].copy()
+        return pd.Series(values, index=ids)
 
     def _lookup(
         self, layer: str, id_column: str, column: str, ids: pd.Index
