@@ -236,6 +236,30 @@ def test_available_years_below() -> None:
     assert out == [True, False, None]
 
 
+def test_table_lookup_first_row_and_chunks_agree() -> None:
+    # a repeated id takes its first row; an absent id is null; a chunk's
+    # context gives the same values as a lookup of its own ids
+    table = pd.DataFrame(
+        {
+            "parcel_id": ["c3", "c1", "c3", "c0"],
+            "owner_class": ["rijk", "gemeente", "provincie", "overig"],
+        }
+    )
+    ctx = ScanContext(layers={"own": table})
+    ids = pd.Index(["c0", "c1", "c2", "c3"], name="candidate_id")
+    direct = ctx.lookup("own", "parcel_id", "owner_class", ids)
+    assert direct.tolist()[:2] == ["overig", "gemeente"]
+    assert pd.isna(direct.iloc[2])
+    assert direct.iloc[3] == "rijk"
+    rows = np.array([3, 0])
+    chunk = ctx.for_chunk(universe=ids, rows=rows)
+    part = chunk.lookup("own", "parcel_id", "owner_class", ids[rows])
+    assert part.tolist() == ["rijk", "overig"]
+    assert list(part.index) == ["c3", "c0"]
+    direct.iloc[0] = "rijk"  # the caller's copy; the shared lookup is untouched
+    assert ctx.lookup("own", "parcel_id", "owner_class", ids).iloc[0] == "overig"
+
+
 def test_raster_above(tmp_path) -> None:
     import rasterio
     from rasterio.transform import from_origin
