@@ -13,6 +13,7 @@ import shapely
 from kansenkaart.errors import GeometryRepairedWarning, KansenkaartWarning, SchemaError
 from kansenkaart.io.context import (
     OWNER_CLASSES,
+    _read_csv,
     read_boundaries,
     read_context,
     read_monuments,
@@ -243,6 +244,21 @@ def test_ownership_csv_empty_values_are_missing(tmp_path: Path) -> None:
     path.write_text('parcel_id,owner_class\nSTN02-D-1,gemeente\nSTN02-D-2,""\n')
     with pytest.raises(SchemaError, match=r"1 owner class value.*line 3"):
         read_ownership(path)
+
+
+def test_csv_reader_matches_pandas_on_the_cbs_table() -> None:
+    # Arrow reads the real CBS buurt table into the same text frame as pandas
+    path = Path(__file__).parents[1] / "data" / "cbs_buurtcodes_2021_lookup.csv"
+    expected = pd.read_csv(
+        path,
+        sep=";",
+        dtype=str,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        na_values=[""],
+        skipinitialspace=True,
+    )
+    pd.testing.assert_frame_equal(_read_csv(path), expected)
 
 
 # --------------------------------------------------------------------------
