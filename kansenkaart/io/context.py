@@ -502,29 +502,31 @@ def _read_csv(path: Path, *, keep: Callable[[str], bool] | None = None) -> pd.Da
     sep = _sniff_separator(path)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            names = _csv_header(path, encoding=encoding)
-            wanted = [c for c in names if keep is None or keep(c)]
-            return _read_csv_arrow(
-                path, sep=sep, encoding=encoding, names=names, wanted=wanted
-            )
-        except pa.ArrowInvalid as err:
-            if "UTF8" in str(err) or "UTF-8" in str(err):
-                logger.info("%s: not UTF-8, reading as Windows-1252", path)
-                continue
-            logger.info("%s: read with pandas (%s)", path, err)
-            try:
-                return _read_csv_pandas(path, sep=sep, encoding=encoding, keep=keep)
-            except UnicodeDecodeError:
-                logger.info("%s: not UTF-8, reading as Windows-1252", path)
-                continue
+            return _read_csv_as(path, sep=sep, encoding=encoding, keep=keep)
         except UnicodeDecodeError:
-            logger.info("%s: not UTF-8, reading as Windows-1252", path)
-            continue
+            logger.info("%s: not %s, trying the next encoding", path, encoding)
         except OSError as err:
             msg = f"{path}: cannot be read as a CSV table ({err}). Export it again."
             raise DataSourceError(msg) from err
     msg = f"{path}: cannot be decoded as UTF-8 or Windows-1252. Save it as UTF-8."
     raise DataSourceError(msg)
+
+
+def _read_csv_as(
+    path: Path, *, sep: str, encoding: str, keep: Callable[[str], bool] | None
+) -> pd.DataFrame:
+    """The CSV in one encoding; UnicodeDecodeError when it is not in it."""
+    names = _csv_header(path, encoding=encoding)
+    wanted = [c for c in names if keep is None or keep(c)]
+    try:
+        return _read_csv_arrow(
+            path, sep=sep, encoding=encoding, names=names, wanted=wanted
+        )
+    except pa.ArrowInvalid as err:
+        if "UTF8" in str(err) or "UTF-8" in str(err):
+            raise UnicodeDecodeError(encoding, b"", 0, 1, str(err)) from err
+        logger.info("%s: read with pandas (%s)", path, err)
+    return _read_csv_pandas(path, sep=sep, encoding=encoding, keep=keep)
 
 
 def _read_csv_arrow(
@@ -571,7 +573,7 @@ def _read_csv_pandas(
             na_values=[""],
             skipinitialspace=True,
         )
-    except UnicodeDecodeError:  # the caller tries the next encoding
+    except UnicodeDecodeError:  # not this encoding: the caller tries the next
         raise
     except (OSError, pd.errors.ParserError, ValueError) as err:
         msg = f"{path}: cannot be read as a CSV table ({err}). Export it again."
