@@ -19,31 +19,35 @@ except PackageNotFoundError:  # running from a source tree without install
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from kansenkaart.export import write_results  # noqa: E402
-from kansenkaart.layers.read import (  # noqa: E402
+from kansenkaart.pipeline import (  # noqa: E402
+    run_object_scan,
+    run_scan,
+    run_site_scan,
+    scan_to_folder,
+)
+from kansenkaart.results import ScanResult, read_result, write_results  # noqa: E402
+from kansenkaart.rules.definition import load_scan  # noqa: E402
+from kansenkaart.sources.layers import ScanInputs  # noqa: E402
+from kansenkaart.sources.read import (  # noqa: E402
     read_buildings,
     read_layer,
     read_parcels,
     read_zoning,
 )
-from kansenkaart.pipeline import (  # noqa: E402
-    ScanInputs,
-    run_object_scan,
-    run_scan,
-    run_site_scan,
-)
-from kansenkaart.rules.definition import load_scan  # noqa: E402
 
 __all__ = [
     "ScanInputs",
+    "ScanResult",
     "__version__",
     "load_scan",
     "read_buildings",
     "read_layer",
     "read_parcels",
+    "read_result",
     "read_zoning",
     "run_object_scan",
     "run_scan",
     "run_site_scan",
+    "scan_to_folder",
     "write_results",
 ]

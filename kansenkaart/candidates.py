@@ -9,6 +9,7 @@ buildings without BAG uses, and the municipality of each candidate.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -16,16 +17,20 @@ import pandas as pd
 import shapely
 
 from kansenkaart.crs import RD_NEW
-from kansenkaart.layers.schema import BAG_USE_COLUMNS
-from kansenkaart.rules.predicates import zoning_group_at
+from kansenkaart.errors import ConfigError
+from kansenkaart.model.schema import BAG_USE_COLUMNS
+from kansenkaart.model.zoning import zoning_group_at
+from kansenkaart.spatial import intersects_any
 
 __all__ = [
     "assign_municipality",
+    "build_candidates",
     "candidates_from_buildings",
     "candidates_from_grid",
     "candidates_from_parcels",
     "candidates_from_zoning",
     "derive_uses_from_zoning",
+    "select_in_area",
 ]
 
 logger = logging.getLogger(__name__)
@@ -159,3 +164,85 @@ def assign_municipality(
         "name"
     ].to_numpy()[first.to_numpy()]
     return out
+
+
+def _plan_area(zoning: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+    if zoning is None:
+        return None
+    area = zoning[zoning["object_type"] == "Bestemmingsplangebied"].geometry
+    return area if len(area) else None
+
+
+def _fallback_frames(
+    zoning: gpd.GeoDataFrame | None,
+    covered: gpd.GeoDataFrame | None,
+    fallback: str | None,
+    grid_size_m: float,
+) -> list[gpd.GeoDataFrame]:
+    """Zoning areas or grid cells where no parcel covers the ground."""
+    if fallback == "zoning" and zoning is not None:
+        return [candidates_from_zoning(zoning, exclude=covered)]
+    area = _plan_area(zoning) if fallback == "grid" else None
+    if area is None:
+        return []
+    grid = candidates_from_grid(area, cell_size_m=grid_size_m)
+    if covered is not None:
+        taken = candidates_from_zoning(zoning, exclude=covered).index
+        grid = grid[~grid.index.isin(taken)]
+    return [grid]
+
+
+def build_candidates(
+    layers: Mapping[str, object],
+    *,
+    unit: str,
+    fallback_unit: str | None = None,
+    grid_size_m: float = 100.0,
+    derive_uses: Mapping[str, tuple[str, ...]] | None = None,
+    scan_name: str = "scan",
+) -> gpd.GeoDataFrame:
+    """Make a scan's candidates from its unit, with a fallback where needed.
+
+    Parameters
+    ----------
+    layers : mapping
+        The scan's layers (``buildings``, ``parcels``, ``zoning``, ...).
+    unit : {"buildings", "parcels", "zoning", "grid"}
+        What a candidate is.
+    fallback_unit : {"zoning", "grid"}, optional
+        For a parcel scan: the unit used where no parcel covers the ground.
+    grid_size_m : float, default 100
+        Cell size of grid candidates (m).
+    derive_uses : mapping, optional
+        Zoning main group -> BAG uses, for buildings without BAG uses.
+    scan_name : str
+        Used in messages.
+
+    Raises
+    ------
+    ConfigError
+        When the layers needed for the unit are missing.
+    """
+    zoning = layers.get("zoning")
+    if unit == "buildings":
+        if "buildings" not in layers:
+            raise ConfigError(f"scan {scan_name!r} scans buildings: pass --buildings")
+        cand = candidates_from_buildings(layers["buildings"])
+        return derive_uses_from_zoning(cand, zoning, dict(derive_uses or {}))
+    parcels = layers.get("parcels") if unit == "parcels" else None
+    frames = [candidates_from_parcels(parcels)] if parcels is not None else []
+    fallback = fallback_unit if unit == "parcels" else unit
+    frames += _fallback_frames(zoning, parcels, fallback, grid_size_m)
+    if not frames:
+        msg = (
+            f"scan {scan_name!r} needs candidates: pass --parcels, or --zoning "
+            "for zoning areas / grid cells where parcels are missing"
+        )
+        raise ConfigError(msg)
+    return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
+
+
+def select_in_area(cand: gpd.GeoDataFrame, area: gpd.GeoSeries) -> gpd.GeoDataFrame:
+    """The candidates whose representative point lies in ``area``."""
+    pts = shapely.point_on_surface(np.asarray(cand.geometry.values))
+    return cand[intersects_any(pts, np.asarray(area.values))]

@@ -1,7 +1,7 @@
 """Generate synthetic provinces for benchmarks and scale tests.
 
 :func:`generate_province` builds parcels, buildings and zoning in the
-canonical schemas (:mod:`kansenkaart.layers.schema`), plus ownership and
+canonical schemas (:mod:`kansenkaart.model.schema`), plus ownership and
 vacancy tables, for any number of parcels. Everything is vectorised with
 numpy and shapely 2 array functions (no loop per feature), so a province of a
 million parcels takes seconds, and everything is drawn from one
@@ -41,14 +41,14 @@ import shapely
 
 from kansenkaart.crs import RD_NEW
 from kansenkaart.errors import ConfigError
-from kansenkaart.layers.schema import (
+from kansenkaart.model.privacy import OWNER_CLASSES
+from kansenkaart.model.schema import (
     BAG_USE_COLUMNS,
     BUILDINGS,
-    OWNER_CLASSES,
     PARCELS,
     ZONING,
 )
-from kansenkaart.layers.validate import to_canonical
+from kansenkaart.model.validate import to_canonical
 
 __all__ = ["OWNER_CLASSES", "SyntheticProvince", "generate_province", "write_province"]
 

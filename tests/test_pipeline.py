@@ -12,8 +12,8 @@ import pytest
 import kansenkaart
 from kansenkaart.datasets import default_inputs, scan_path
 from kansenkaart.errors import ConfigError
-from kansenkaart.export import write_results
 from kansenkaart.pipeline import ScanInputs, run_scan
+from kansenkaart.results import write_results
 
 CONTEXT = ("natura2000", "monuments", "municipalities")
 
@@ -151,7 +151,7 @@ def test_existing_output_needs_overwrite(object_result, tmp_path: Path) -> None:
 
 
 def test_nothing_half_written(object_result, tmp_path: Path, monkeypatch) -> None:
-    from kansenkaart import export
+    from kansenkaart.results import write as export
 
     def boom(*args, **kwargs):
         raise OSError("disk full")

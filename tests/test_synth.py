@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from kansenkaart.errors import ConfigError
-from kansenkaart.layers.schema import BUILDINGS, PARCELS, ZONING
+from kansenkaart.model.schema import BUILDINGS, PARCELS, ZONING
 from kansenkaart.synth import OWNER_CLASSES, generate_province, write_province
 
 N = 3000

@@ -59,7 +59,7 @@ def inspect_cmd(paths: tuple[Path, ...], as_json: bool, on_invalid: str) -> None
 
     Exit status 0 when every file is readable, 1 otherwise.
     """
-    from kansenkaart.layers.inspect import inspect_path  # noqa: PLC0415
+    from kansenkaart.sources.inspect import inspect_path  # noqa: PLC0415
 
     ok = True
     for path in paths:

@@ -61,24 +61,15 @@ def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
 
 
 def _register() -> None:
+    # imported here, after the group exists; an import error is a bug and
+    # must surface, never silently remove a command
     from kansenkaart.cli.layers_cmd import layers  # noqa: PLC0415
+    from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
     from kansenkaart.cli.scan_cmd import rules, scan  # noqa: PLC0415
+    from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
 
-    cli.add_command(layers)
-    cli.add_command(scan)
-    cli.add_command(rules)
-    try:
-        from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
-
-        cli.add_command(map_command)
-    except ImportError:  # pragma: no cover - render module not installed yet
-        pass
-    try:
-        from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
-
-        cli.add_command(synth_command)
-    except ImportError:  # pragma: no cover
-        pass
+    for command in (layers, scan, rules, map_command, synth_command):
+        cli.add_command(command)
 
 
 _register()

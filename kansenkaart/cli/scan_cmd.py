@@ -122,8 +122,8 @@ def _common(func: Any) -> Any:
 
 def _run(default_scan: str, opts: dict[str, Any]) -> Path:
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
-    from kansenkaart.export import check_output_dir  # noqa: PLC0415
-    from kansenkaart.pipeline import ScanInputs  # noqa: PLC0415
+    from kansenkaart.results import check_output_dir  # noqa: PLC0415
+    from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
 
     layers = _layer_pairs(opts["layer"])
     for name in ("ownership", "vacancy"):
@@ -149,8 +149,7 @@ def _run(default_scan: str, opts: dict[str, Any]) -> Path:
 
 
 def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> Path:
-    from kansenkaart.export import write_results  # noqa: PLC0415
-    from kansenkaart.pipeline import run_scan  # noqa: PLC0415
+    from kansenkaart.pipeline import scan_to_folder  # noqa: PLC0415
 
     quiet = click.get_current_context().find_root().params.get("quiet", 0)
     steps = ["lezen", "kandidaten", "regels", "scoren", "schrijven"]
@@ -160,21 +159,18 @@ def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> P
         file=click.get_text_stream("stderr"),
         hidden=bool(quiet),
     ) as bar:
-        result = run_scan(
+        result, path = scan_to_folder(
             scan_file,
             inputs,
+            out,
+            overwrite=opts["overwrite"],
+            map_options={} if opts["make_map"] else None,
             sensitivity_runs=opts["sensitivity"],
             seed=opts["seed"],
             reference_date=opts.get("reference_date"),
             progress=lambda _text: bar.update(1),
             engine=opts.get("engine", "fast"),
             scheduler=opts.get("scheduler"),
-        )
-        path = write_results(
-            result,
-            out,
-            overwrite=opts["overwrite"],
-            map_options={} if opts["make_map"] else None,
         )
         bar.update(len(steps) + 8)
     s = result.summary
@@ -209,8 +205,8 @@ def scan(ctx: click.Context, out_dir: Path | None, make_map: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from kansenkaart.datasets import default_inputs, scan_path  # noqa: PLC0415
-    from kansenkaart.export import check_output_dir  # noqa: PLC0415
-    from kansenkaart.pipeline import ScanInputs  # noqa: PLC0415
+    from kansenkaart.results import check_output_dir  # noqa: PLC0415
+    from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
 
     base = out_dir or Path(f"kansenkaart-{datetime.now():%Y%m%d-%H%M%S}")
     check_output_dir(base, overwrite=False)

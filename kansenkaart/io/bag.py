@@ -13,7 +13,7 @@ bag-light pand view (:func:`read_bag_light`)
     ``aantal_verblijfsobjecten``), as served by the PDOK BAG WFS.
 
 Both return the canonical ``buildings`` layer (see
-:mod:`kansenkaart.layers.schema`) in EPSG:28992. The helpers that turn BAG
+:mod:`kansenkaart.model.schema`) in EPSG:28992. The helpers that turn BAG
 verblijfsobjecten into per-pand columns live here too and are shared with
 :mod:`kansenkaart.io.bag_xml`.
 """
@@ -31,8 +31,8 @@ import shapely
 
 from kansenkaart.errors import DataSourceError, KansenkaartWarning
 from kansenkaart.io._vector import layer_info, list_layers, read_vector
-from kansenkaart.layers.schema import BAG_USE_COLUMNS, BUILDINGS
-from kansenkaart.layers.validate import OnInvalid, require_columns, validate_layer
+from kansenkaart.model.schema import BAG_USE_COLUMNS, BUILDINGS
+from kansenkaart.model.validate import OnInvalid, require_columns, validate_layer
 
 __all__ = ["read_bag_gpkg", "read_bag_light"]
 
@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 #: 3DBAG and the BAG linked-data views prefix the pand identificatie with this.
 PAND_ID_PREFIX = "NL.IMBAG.Pand."
+_BAG_ID_PREFIX = r"^NL\.IMBAG\.[A-Za-z]+\."
 
 #: Verblijfsobject statuses that mean the unit does not (or no longer) exist;
 #: such units are not counted in ``n_units``, uses or floor area.
@@ -72,13 +73,32 @@ def layer_source(path: str | Path, layer: str) -> str:
     return f"{path} (layer {layer})"
 
 
-def clean_building_ids(values: pd.Series) -> pd.Series:
-    """Return BAG pand ids as 16-character strings.
+def strip_bag_prefix(values: pd.Series) -> pd.Series:
+    """BAG ids as text without blanks and without an ``NL.IMBAG.<Type>.`` prefix."""
+    return (
+        values.astype("string")
+        .str.strip()
+        .str.replace(_BAG_ID_PREFIX, "", regex=True, case=False)
+    )
 
-    Strips the ``NL.IMBAG.Pand.`` prefix (3DBAG) and surrounding blanks, and
+
+def clean_building_ids(values: pd.Series) -> pd.Series:
+    """Return BAG ids (pand or verblijfsobject) as 16-character strings.
+
+    The one BAG-id cleaning of all readers: strips blanks and the
+    ``NL.IMBAG.Pand.`` (3DBAG) or any other ``NL.IMBAG.<Type>.`` prefix, and
     restores leading zeros lost when a source stored the id as a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ids = pd.Series(["NL.IMBAG.Pand.0537100000024633", 363100012345678])
+    >>> clean_building_ids(ids)
+    0    0537100000024633
+    1    0363100012345678
+    dtype: string
     """
-    ids = values.astype("string").str.strip().str.removeprefix(PAND_ID_PREFIX)
+    ids = strip_bag_prefix(values)
     numeric = ids.str.fullmatch(r"\d{1,16}").fillna(value=False)
     return ids.where(~numeric, ids.str.zfill(16))
 
@@ -220,7 +240,7 @@ def read_bag_gpkg(
         The GeoPackage, in EPSG:28992.
     on_invalid : {"raise", "fix", "drop"}, default "fix"
         Policy for invalid pand polygons (see
-        :func:`kansenkaart.layers.validate.validate_layer`).
+        :func:`kansenkaart.model.validate.validate_layer`).
 
     Returns
     -------

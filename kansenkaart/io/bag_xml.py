@@ -39,8 +39,8 @@ from kansenkaart.io.bag import (
     layer_source,
     year_built_from,
 )
-from kansenkaart.layers.schema import BUILDINGS
-from kansenkaart.layers.validate import OnInvalid, validate_layer
+from kansenkaart.model.schema import BUILDINGS
+from kansenkaart.model.validate import OnInvalid, validate_layer
 
 __all__ = ["read_lvbag_units", "read_lvbag_xml"]
 

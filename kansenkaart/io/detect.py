@@ -52,8 +52,8 @@ READERS: dict[str, tuple[str, str]] = {
         "buildings|parcels|zoning",
         "kansenkaart.io.parquet:read_canonical_parquet",
     ),
-    "ownership": ("context", "kansenkaart.io.context:read_ownership"),
-    "vacancy": ("context", "kansenkaart.io.context:read_vacancy"),
+    "ownership": ("context", "kansenkaart.io.ownership:read_ownership"),
+    "vacancy": ("context", "kansenkaart.io.vacancy:read_vacancy"),
     "vector": ("context", "kansenkaart.io.context:read_context"),
     "geotiff": ("raster", "kansenkaart.io.raster:read_raster_info"),
 }

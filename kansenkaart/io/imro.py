@@ -38,18 +38,16 @@ import pandas as pd
 from lxml import etree
 
 from kansenkaart.errors import DataSourceError, SchemaError
-from kansenkaart.io._vector import list_layers, read_vector
-
-# Shared GML surface parser (lives in dkk.py; candidate for an io/_gml.py).
-from kansenkaart.io.dkk import (
+from kansenkaart.io._gml import (
     PolygonRings,
-    _build_polygons,
-    _epsg,
-    _local,
-    _surface_rings,
+    build_polygons,
+    epsg_of,
+    local_name,
+    surface_rings,
 )
-from kansenkaart.layers.schema import ZONING
-from kansenkaart.layers.validate import OnInvalid, validate_layer
+from kansenkaart.io._vector import list_layers, read_vector
+from kansenkaart.model.schema import ZONING
+from kansenkaart.model.validate import OnInvalid, validate_layer
 
 __all__ = ["IMRO_TYPES", "read_imro_gml", "read_imro_gpkg"]
 
@@ -150,7 +148,7 @@ def _parse_imro_gml(
             str(path), events=("end",), tag="{*}featureMember"
         ):
             for feature in member:
-                kind = _local(feature.tag)
+                kind = local_name(feature.tag)
                 if not kind:
                     continue
                 version = version or _imro_version(etree.QName(feature).namespace or "")
@@ -161,7 +159,7 @@ def _parse_imro_gml(
                 prop = feature.find("{*}geometrie")
                 geom = prop[0] if prop is not None and len(prop) else None
                 srs = srs or (geom.get("srsName") if geom is not None else None)
-                shapes.append(_surface_rings(geom))
+                shapes.append(surface_rings(geom))
             member.clear()
             root = member.getparent()
             while root is not None and member.getprevious() is not None:
@@ -172,7 +170,7 @@ def _parse_imro_gml(
             "download it again."
         )
         raise DataSourceError(msg) from err
-    return records, shapes, _epsg(srs), version, skipped
+    return records, shapes, epsg_of(srs), version, skipped
 
 
 def read_imro_gml(
@@ -230,7 +228,7 @@ def read_imro_gml(
             "datum",
         ],
     )
-    gdf = gpd.GeoDataFrame(df, geometry=_build_polygons(shapes), crs=crs)
+    gdf = gpd.GeoDataFrame(df, geometry=build_polygons(shapes), crs=crs)
     return _finish(
         gdf, path=path, version=version, source="imro-gml", on_invalid=on_invalid
     )

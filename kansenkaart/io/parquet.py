@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 
 from kansenkaart.crs import ensure_rd_new
 from kansenkaart.errors import CRSError, DataSourceError, SchemaError
-from kansenkaart.layers.schema import SCHEMAS, LayerSchema
-from kansenkaart.layers.validate import OnInvalid, require_columns, validate_layer
+from kansenkaart.model.schema import SCHEMAS, LayerSchema
+from kansenkaart.model.validate import OnInvalid, require_columns, validate_layer
 
 __all__ = [
     "KIND_KEY",

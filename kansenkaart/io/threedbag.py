@@ -27,8 +27,8 @@ from kansenkaart.crs import RD_NEW
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io._vector import list_layers, read_vector
 from kansenkaart.io.bag import clean_building_ids, layer_source, year_built_from
-from kansenkaart.layers.schema import BUILDINGS
-from kansenkaart.layers.validate import OnInvalid, require_columns, validate_layer
+from kansenkaart.model.schema import BUILDINGS
+from kansenkaart.model.validate import OnInvalid, require_columns, validate_layer
 
 __all__ = ["read_3dbag_cityjson", "read_3dbag_gpkg"]
 

@@ -17,13 +17,17 @@ import pandas as pd
 import shapely
 
 from kansenkaart.crs import WGS84
-from kansenkaart.render._privacy import check_map_fields, owner_classes_from
-from kansenkaart.render._result import CONTEXT_LAYERS
+from kansenkaart.model.privacy import map_owner_classes
+from kansenkaart.render._privacy import check_map_fields
+from kansenkaart.results import (
+    CONTEXT_LAYERS,
+    OUTCOME_ORDER,
+    ScanResult,
+    order_candidates,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from kansenkaart.render._result import ScanResult
 
 __all__ = ["SIMPLIFY_M", "build_payload", "context_payload"]
 
@@ -32,7 +36,7 @@ logger = logging.getLogger(__name__)
 #: Simplification tolerance in metres (RD New) before reprojection.
 SIMPLIFY_M = 0.5
 _SCALE = 1_000_000  # 1e-6 degree per integer unit
-_OUTCOME_ORDER = {"scored": 0, "unknown": 1, "excluded": 2}
+_OUTCOME_CODE = {o: i for i, o in enumerate(OUTCOME_ORDER)}
 _FIELD_LABELS = {
     "owner_class": "Eigenaar (klasse)",
     "year_built": "Bouwjaar",
@@ -59,7 +63,7 @@ def build_payload(result: ScanResult, *, title: str | None) -> dict[str, Any]:
     fields = check_map_fields(
         result.summary.get("map_fields", []), result.candidates.columns
     )
-    frame = _order_candidates(_keep_drawable(result.candidates))
+    frame = order_candidates(_keep_drawable(result.candidates))
     strings = _StringTable()
     candidates = _candidate_columns(frame, result.rule_ids, fields, strings)
     candidates["geom"] = _encode_geometries(frame.geometry)
@@ -77,23 +81,9 @@ def _keep_drawable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         logger.warning(
             "%d candidates without geometry are left off the map (first: %s)",
             int(empty.sum()),
-            ", ".join(map(str, frame.loc[empty, "candidate_id"].head(5))),
+            ", ".join(map(str, frame.index[empty][:5])),
         )
     return frame.loc[~empty]
-
-
-def _order_candidates(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Sort as the ranked list shows them: scored by rank, unknown, excluded."""
-    keys = pd.DataFrame(
-        {
-            "o": frame["outcome"].map(_OUTCOME_ORDER),
-            "r": pd.to_numeric(frame["rank"], errors="coerce"),
-            "i": frame["candidate_id"].astype(str),
-        },
-        index=frame.index,
-    )
-    order = keys.sort_values(["o", "r", "i"], na_position="last").index
-    return frame.loc[order]
 
 
 class _StringTable:
@@ -119,11 +109,11 @@ def _candidate_columns(
 ) -> dict[str, Any]:
     extra = frame[fields].copy()
     if "owner_class" in extra:
-        extra["owner_class"] = owner_classes_from(extra["owner_class"])
+        extra["owner_class"] = map_owner_classes(extra["owner_class"])
     points = shapely.point_on_surface(frame.geometry.values)
     return {
-        "id": frame["candidate_id"].astype(str).tolist(),
-        "outcome": frame["outcome"].map(_OUTCOME_ORDER).astype(int).tolist(),
+        "id": frame.index.astype(str).tolist(),
+        "outcome": frame["outcome"].map(_OUTCOME_CODE).astype(int).tolist(),
         "score": _nullable_numbers(frame["score"], decimals=1),
         "rank": _nullable_numbers(frame["rank"], decimals=0),
         "rank_m": _nullable_numbers(frame["rank_municipality"], decimals=0),
@@ -209,7 +199,7 @@ def _meta(
         "fields": [{"key": f, "label": _FIELD_LABELS.get(f, f)} for f in fields],
         "attribution": [str(a) for a in summary.get("attribution", [])],
         "inputs": [
-            {"name": str(i.get("path", "")).rsplit("/", 1)[-1], "kind": i.get("kind")}
+            {"name": str(i.get("path", "")).rsplit("/", 1)[-1], "kind": i.get("layer")}
             for i in summary.get("inputs", [])
         ],
     }

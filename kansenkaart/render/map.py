@@ -15,7 +15,7 @@ from kansenkaart.errors import ConfigError
 from kansenkaart.render._crypto import check_passphrase, encrypt_page
 from kansenkaart.render._page import build_page
 from kansenkaart.render._payload import build_payload
-from kansenkaart.render._result import read_result
+from kansenkaart.results import read_result
 
 __all__ = ["TILES_WARNING", "render_map"]
 

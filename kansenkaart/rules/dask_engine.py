@@ -42,7 +42,7 @@ Why the results are identical to the fast engine's
   original order, so ties (e.g. the first of two zones with the same overlap)
   are broken the same way and the first row per id of a table is the same.
 * Overlap pairs are sorted by (candidate, feature) before they are summed
-  (see :mod:`kansenkaart.rules._spatial`); as the cut keeps the features'
+  (see :mod:`kansenkaart.spatial`); as the cut keeps the features'
   order, every candidate's pairs are summed in the same order, which makes
   the floating-point sums bit-identical. Distances are minima, exact in any
   order.

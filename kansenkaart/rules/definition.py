@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kansenkaart.errors import RuleError
+from kansenkaart.sources.layers import KNOWN_LAYERS, LayerKind
 
 __all__ = [
-    "KNOWN_LAYERS",
     "UNITS",
     "Rule",
     "ScanDefinition",
@@ -28,19 +28,6 @@ __all__ = [
 RuleKind = Literal["veto", "score", "flag"]
 Regime = Literal["wabo", "ow"]
 Unit = Literal["buildings", "parcels", "zoning", "grid"]
-
-#: Layers every scan may name; a scan can declare more under ``[layers]``.
-KNOWN_LAYERS: dict[str, str] = {
-    "buildings": "buildings (BAG, bag-light, LV-BAG XML, 3DBAG)",
-    "parcels": "cadastral parcels (DKK)",
-    "zoning": "IMRO zoning plans",
-    "natura2000": "Natura 2000 areas",
-    "monuments": "rijksmonumenten",
-    "municipalities": "CBS municipal boundaries",
-    "ownership": "ownership table (parcel id -> owner class)",
-    "vacancy": "vacancy table (BAG id -> vacant since)",
-    "noise": "noise raster (Lden, dB)",
-}
 
 #: Unit suffixes a numeric parameter key may end with.
 UNITS: dict[str, str] = {
@@ -154,6 +141,11 @@ class ScanDefinition:
     derive_uses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: Path | None = None
     sha256: str = ""
+
+    @property
+    def layer_kinds(self) -> dict[str, LayerKind]:
+        """Kind of each layer the scan file declares under ``[layers.NAME]``."""
+        return {name: spec.get("kind", "vector") for name, spec in self.layers.items()}
 
     @property
     def active_rules(self) -> tuple[Rule, ...]:

@@ -25,16 +25,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from kansenkaart.layers.schema import BAG_USE_COLUMNS
-from kansenkaart.rules._spatial import (
+from kansenkaart.model.schema import BAG_USE_COLUMNS
+from kansenkaart.spatial import (
     intersects_any,
+    largest_overlap_group,
     nearest_distance,
     pair_overlap,
     share_from_pairs,
     within_distance_any,
 )
 
-__all__ = ["PREDICATES", "Predicate", "ScanContext", "zoning_group_at"]
+__all__ = ["PREDICATES", "Predicate", "ScanContext"]
 
 REQUIRED = ...
 
@@ -407,30 +408,11 @@ def _overlay(
     )
 
 
-def _largest_overlap_group(
-    n: int, left: np.ndarray, right: np.ndarray, area: np.ndarray, groups: np.ndarray
-) -> np.ndarray:
-    """Group of the feature with the largest overlap per candidate (ties: first)."""
-    out = np.full(n, None, dtype=object)
-    if len(left):
-        order = np.lexsort((right, -area, left))
-        first = np.r_[True, left[order][1:] != left[order][:-1]]
-        best = order[first]
-        out[left[best]] = groups[right[best]]
-    return out
-
-
-def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Series:
-    """Main group of the Enkelbestemming with the largest overlap (or null)."""
-    ctx = ScanContext(layers={"zoning": zoning})
-    return _zoning_group(cand, ctx, "zoning")
-
-
 def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
     def compute() -> pd.Series:
         left, right, area = _overlay(cand, ctx, layer, enkel=True)
         enkel, _, _ = ctx.layer_index(layer, enkel=True)
-        groups = _largest_overlap_group(
+        groups = largest_overlap_group(
             len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
         )
         return pd.Series(groups, index=cand.index, dtype="string")

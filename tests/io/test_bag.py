@@ -12,7 +12,7 @@ from shapely.geometry import Point, box
 from kansenkaart.errors import DataSourceError, KansenkaartWarning, SchemaError
 from kansenkaart.io.bag import read_bag_gpkg, read_bag_light
 from kansenkaart.io.detect import detect_format
-from kansenkaart.layers.schema import BAG_USE_COLUMNS, BUILDINGS
+from kansenkaart.model.schema import BAG_USE_COLUMNS, BUILDINGS
 
 AMSTERDAM = "amsterdam_BU03638600_bag_panden.gpkg"
 USE_COLUMNS = list(BAG_USE_COLUMNS.values())

@@ -17,7 +17,7 @@ from geopandas.testing import assert_geodataframe_equal
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.bag_xml import read_lvbag_units, read_lvbag_xml
 from kansenkaart.io.detect import detect_format
-from kansenkaart.layers.schema import BAG_USE_COLUMNS, BUILDINGS
+from kansenkaart.model.schema import BAG_USE_COLUMNS, BUILDINGS
 
 PND = "doesburg_0221PND15092020-000001_sample.xml"
 VBO = "doesburg_0221VBO15092020-000001_sample.xml"

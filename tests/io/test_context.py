@@ -11,17 +11,17 @@ import pytest
 import shapely
 
 from kansenkaart.errors import GeometryRepairedWarning, KansenkaartWarning, SchemaError
+from kansenkaart.io._csv import read_csv_text
 from kansenkaart.io.context import (
-    OWNER_CLASSES,
-    _read_csv,
     read_boundaries,
     read_context,
     read_monuments,
     read_natura2000,
-    read_ownership,
-    read_vacancy,
 )
 from kansenkaart.io.detect import detect_format, get_reader
+from kansenkaart.io.ownership import read_ownership
+from kansenkaart.io.vacancy import read_vacancy
+from kansenkaart.model.privacy import OWNER_CLASSES
 
 NATURA2000 = "natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg"
 MONUMENTS = "rijksmonumenten_boerderijen_nabij_n2000.gpkg"
@@ -258,7 +258,7 @@ def test_csv_reader_matches_pandas_on_the_cbs_table() -> None:
         na_values=[""],
         skipinitialspace=True,
     )
-    pd.testing.assert_frame_equal(_read_csv(path), expected)
+    pd.testing.assert_frame_equal(read_csv_text(path), expected)
 
 
 # --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import shapely
 
 from kansenkaart.errors import DataSourceError, SchemaError
 from kansenkaart.io.threedbag import read_3dbag_cityjson, read_3dbag_gpkg
-from kansenkaart.layers.schema import BAG_USE_COLUMNS, BUILDINGS
+from kansenkaart.model.schema import BAG_USE_COLUMNS, BUILDINGS
 
 GPKG = "katwijk_valkenburg_3dbag_tile_8-296-632_panden.gpkg"
 CITYJSON = "3dbag_v20250903_tile_8-296-632.city.json.gz"

@@ -18,7 +18,7 @@ import pyogrio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kansenkaart.layers.read import read_buildings, read_parcels, read_zoning
+from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"

@@ -20,11 +20,11 @@ from kansenkaart.errors import (
     KansenkaartError,
     SchemaError,
 )
+from kansenkaart.model.privacy import map_owner_classes as owner_classes_from
 from kansenkaart.render import render_map
 from kansenkaart.render._page import check_self_contained
 from kansenkaart.render._payload import SIMPLIFY_M, build_payload
-from kansenkaart.render._privacy import owner_classes_from
-from kansenkaart.render._result import read_result
+from kansenkaart.results import read_result
 
 
 def _data_of(page: str) -> dict:

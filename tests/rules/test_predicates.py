@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from kansenkaart.crs import RD_NEW
-from kansenkaart.layers.schema import BAG_USE_COLUMNS
+from kansenkaart.model.schema import BAG_USE_COLUMNS
 from kansenkaart.rules.predicates import PREDICATES, ScanContext
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from kansenkaart.datasets import scan_path
-from kansenkaart.pipeline import build_candidates
+from kansenkaart.pipeline import scan_candidates
 from kansenkaart.rules.definition import ScanDefinition, load_scan
 from kansenkaart.rules.predicates import ScanContext
 from kansenkaart.synth import generate_province
@@ -120,7 +120,7 @@ def small_site(n_parcels: int = 500, seed: int = 11) -> Site:
     }
     with tempfile.TemporaryDirectory() as tmp:
         scan = load_scan(write_scan(Path(tmp) / "scan.toml"))
-    return Site(scan, layers, build_candidates(scan, layers))
+    return Site(scan, layers, scan_candidates(scan, layers))
 
 
 def overlap_counts(geoms: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kansenkaart.pipeline import ScanInputs, build_candidates, load_layers
+from kansenkaart.pipeline import ScanInputs, load_scan_layers, scan_candidates
 from kansenkaart.rules.definition import load_scan
 from kansenkaart.synth import generate_province, write_province
 from tests.scale._site import (
@@ -56,8 +56,8 @@ def scan_inputs(files: dict[str, Path]) -> ScanInputs:
 
 def _load(files: dict[str, Path], scan_key: str) -> Site:
     scan = load_scan(files[scan_key])
-    layers = load_layers(scan, scan_inputs(files))
-    return Site(scan, layers, build_candidates(scan, layers))
+    layers = load_scan_layers(scan, scan_inputs(files))
+    return Site(scan, layers, scan_candidates(scan, layers))
 
 
 @pytest.fixture(scope="session")

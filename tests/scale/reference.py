@@ -1,7 +1,7 @@
 """A slow, plain reference implementation of the site-scan predicates.
 
 Written from the predicate docstrings in :mod:`kansenkaart.rules.predicates`,
-independently of :mod:`kansenkaart.rules._spatial`: no containment or
+independently of :mod:`kansenkaart.spatial`: no containment or
 touch shortcuts, no widening distance search, no chunks and no caches. Every
 overlap is a ``shapely.intersection`` area of a pair that an STRtree reports
 as intersecting by bounding box, every distance a ``shapely.distance`` of a

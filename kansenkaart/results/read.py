@@ -1,15 +1,14 @@
-"""Read a scan's RESULT_DIR (candidates, summary, optional context) for a map.
+"""Read a scan result folder back: candidates, summary and context.
 
 The scan engine writes ``candidates.gpkg`` (layer ``candidates``),
 ``summary.json`` and, optionally, ``context.gpkg``. This module checks that
-contract once, so the rest of :mod:`kansenkaart.render` can rely on it.
+contract once, so the map and later steps can rely on it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +17,18 @@ import geopandas as gpd
 from kansenkaart.crs import ensure_rd_new
 from kansenkaart.errors import DataSourceError, SchemaError
 from kansenkaart.io._vector import list_layers, read_vector
+from kansenkaart.results.model import (
+    CONTEXT_LAYERS,
+    FIXED_COLUMNS,
+    OUTCOME_ORDER,
+    ScanResult,
+)
 
-__all__ = ["CONTEXT_LAYERS", "FIXED_COLUMNS", "ScanResult", "read_result"]
+__all__ = ["read_result"]
+
+SUMMARY_KEYS = ("scan", "created", "rules")
 
 logger = logging.getLogger(__name__)
-
-#: Columns every ``candidates`` layer has; they always reach the map.
-FIXED_COLUMNS: tuple[str, ...] = (
-    "candidate_id",
-    "outcome",
-    "score",
-    "rank",
-    "rank_municipality",
-    "municipality_code",
-    "municipality_name",
-    "excluded_by",
-    "unknown_for",
-    "reason_nl",
-)
-OUTCOMES = frozenset({"excluded", "scored", "unknown"})
-SUMMARY_KEYS = ("scan", "created", "rules")
-#: Context layers drawn from ``context.gpkg`` and the one column each keeps.
-CONTEXT_LAYERS: dict[str, str | None] = {
-    "boundary": "name",
-    "zoning": "main_group",
-    "buildings": None,
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanResult:
-    """A scan's output as needed for a map (all layers in EPSG:28992)."""
-
-    candidates: gpd.GeoDataFrame
-    summary: dict[str, Any]
-    context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-
-    @property
-    def rule_ids(self) -> list[str]:
-        """Rule ids in the order of ``summary["rules"]``."""
-        return [str(rule["id"]) for rule in self.summary["rules"]]
 
 
 def read_result(result_dir: Path) -> ScanResult:
@@ -91,6 +62,8 @@ def read_result(result_dir: Path) -> ScanResult:
         read_vector(path, "candidates"), source=f"{path} (candidates)"
     )
     _check_candidates(candidates, summary, source=str(path))
+    candidates = candidates.set_index("candidate_id")
+    candidates.index = candidates.index.astype(str)
     context = _read_context(result_dir / "context.gpkg")
     logger.info(
         "read %d candidates and %d context layers from %s (EPSG:28992)",
@@ -125,8 +98,8 @@ def _check_candidates(
     problems = []
     if missing:
         problems.append(f"missing columns: {', '.join(missing)}")
-    elif not candidates["outcome"].isin(OUTCOMES).all():
-        bad = candidates.loc[~candidates["outcome"].isin(OUTCOMES)]
+    elif not candidates["outcome"].isin(OUTCOME_ORDER).all():
+        bad = candidates.loc[~candidates["outcome"].isin(OUTCOME_ORDER)]
         ids = ", ".join(map(str, bad["candidate_id"].head(5)))
         problems.append(
             f"{len(bad)} candidates have an outcome other than "

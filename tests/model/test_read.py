@@ -9,7 +9,7 @@ import shapely
 
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.parquet import write_canonical_parquet
-from kansenkaart.layers.read import read_buildings
+from kansenkaart.sources.read import read_buildings
 from kansenkaart.synth import generate_province
 
 AMSTERDAM = "amsterdam_BU03638600_bag_panden.gpkg"

@@ -12,9 +12,9 @@ import shapely
 
 from kansenkaart.errors import ConfigError, GeometryError, KansenkaartWarning
 from kansenkaart.io.imro import read_imro_gpkg
-from kansenkaart.layers.schema import ZONING
-from kansenkaart.layers.validate import to_canonical
-from kansenkaart.layers.zoning import combine_plans, plan_precedence, zoning_summary
+from kansenkaart.model.schema import ZONING
+from kansenkaart.model.validate import to_canonical
+from kansenkaart.model.zoning import combine_plans, plan_precedence, zoning_summary
 
 OLD = "NL.IMRO.0001.oud-va01"  # onherroepelijk, 2010
 NEW = "NL.IMRO.0001.nieuw-on01"  # ontwerp, 2024

@@ -16,8 +16,8 @@ import geopandas as gpd
 
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.detect import Detected, detect_format, get_reader
-from kansenkaart.layers.schema import SCHEMAS
-from kansenkaart.layers.validate import OnInvalid
+from kansenkaart.model.schema import SCHEMAS
+from kansenkaart.model.validate import OnInvalid
 
 __all__ = ["read_buildings", "read_layer", "read_parcels", "read_zoning"]
 
@@ -112,7 +112,7 @@ def read_buildings(
     Returns
     -------
     geopandas.GeoDataFrame
-        Canonical buildings in EPSG:28992 (see :mod:`kansenkaart.layers.schema`).
+        Canonical buildings in EPSG:28992 (see :mod:`kansenkaart.model.schema`).
 
     Raises
     ------
@@ -149,10 +149,10 @@ def read_zoning(
     -------
     geopandas.GeoDataFrame
         Canonical zoning objects; overlaps between plans are resolved by
-        :func:`kansenkaart.layers.zoning.combine_plans` and reported in
+        :func:`kansenkaart.model.zoning.combine_plans` and reported in
         ``attrs["conflicts"]``.
     """
-    from kansenkaart.layers.zoning import combine_plans  # noqa: PLC0415
+    from kansenkaart.model.zoning import combine_plans  # noqa: PLC0415
 
     if isinstance(paths, str | Path):
         paths = [paths]

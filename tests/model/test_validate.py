@@ -1,4 +1,4 @@
-"""Tests for :mod:`kansenkaart.layers.validate`, on frames built in code."""
+"""Tests for :mod:`kansenkaart.model.validate`, on frames built in code."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from kansenkaart.errors import (
     RuleError,
     SchemaError,
 )
-from kansenkaart.layers.schema import LayerSchema
-from kansenkaart.layers.validate import Finding, require_columns, validate_layer
+from kansenkaart.model.schema import LayerSchema
+from kansenkaart.model.validate import Finding, require_columns, validate_layer
 
 SOURCE = "test.gpkg (layer panden)"
 X0, Y0 = 120_000.0, 485_000.0

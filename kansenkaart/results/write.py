@@ -1,4 +1,4 @@
-"""Write scan results: GeoPackage, CSV, Excel and a JSON summary.
+"""Write a scan result folder: GeoPackage, CSV, Excel and a JSON summary.
 
 Outputs are written into a temporary folder beside the target and moved into
 place only when complete, so a failed run never leaves half-written files.
@@ -10,6 +10,7 @@ import json
 import logging
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +19,14 @@ import pandas as pd
 import shapely
 
 from kansenkaart.errors import ConfigError
+from kansenkaart.results.model import ScanResult, order_candidates
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from kansenkaart.pipeline import ScanResult
-
 __all__ = ["check_output_dir", "write_results"]
 
 logger = logging.getLogger(__name__)
-
-_OUTCOME_ORDER = {"scored": 0, "unknown": 1, "excluded": 2}
 
 
 def check_output_dir(out_dir: Path, *, overwrite: bool) -> None:
@@ -38,19 +36,6 @@ def check_output_dir(out_dir: Path, *, overwrite: bool) -> None:
             f"{out_dir} already exists. Choose another --out folder or add --overwrite."
         )
         raise ConfigError(msg)
-
-
-def _ordered(cand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    key = pd.DataFrame(
-        {
-            "o": cand["outcome"].map(_OUTCOME_ORDER),
-            "r": cand["rank"].astype("Float64").fillna(np.inf),
-            "id": cand.index.astype(str),
-        },
-        index=cand.index,
-    )
-    order = key.sort_values(["o", "r", "id"]).index
-    return cand.loc[order]
 
 
 def _table(cand: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -109,7 +94,7 @@ def write_results(
     out_dir: str | Path,
     *,
     overwrite: bool = False,
-    map_options: dict[str, Any] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write ``result`` into ``out_dir``, all or nothing.
 
@@ -130,7 +115,7 @@ def write_results(
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        cand = _ordered(result.candidates)
+        cand = order_candidates(result.candidates)
         cand.to_file(
             tmp / "candidates.gpkg", layer="candidates", driver="GPKG", engine="pyogrio"
         )
@@ -151,10 +136,8 @@ def write_results(
             json.dumps(result.summary, ensure_ascii=False, indent=2, default=str),
             encoding="utf-8",
         )
-        if map_options is not None:
-            from kansenkaart.render import render_map  # noqa: PLC0415
-
-            render_map(tmp, tmp / "map.html", **map_options)
+        if finish is not None:
+            finish(tmp)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)

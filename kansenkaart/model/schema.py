@@ -37,23 +37,11 @@ __all__ = [
     "BAG_DEMOLISHED_STATUSES",
     "BAG_USE_COLUMNS",
     "BUILDINGS",
-    "OWNER_CLASSES",
     "PARCELS",
     "SCHEMAS",
     "ZONING",
     "LayerSchema",
 ]
-
-#: The closed set of owner classes of an ownership table (never a person's name).
-OWNER_CLASSES: tuple[str, ...] = (
-    "provincie",
-    "gemeente",
-    "rijk",
-    "waterschap",
-    "corporatie",
-    "particulier",
-    "overig",
-)
 
 #: BAG gebruiksdoel (as the register spells it) -> canonical boolean column.
 BAG_USE_COLUMNS: dict[str, str] = {

@@ -30,10 +30,17 @@ import pandas as pd
 import shapely
 
 from kansenkaart.errors import ConfigError, CRSError, GeometryError, KansenkaartWarning
-from kansenkaart.layers.schema import ZONING
-from kansenkaart.layers.validate import require_columns, to_canonical
+from kansenkaart.model.schema import ZONING
+from kansenkaart.model.validate import require_columns, to_canonical
+from kansenkaart.spatial import largest_overlap_group, pair_overlap
 
-__all__ = ["STATUS_RANK", "combine_plans", "plan_precedence", "zoning_summary"]
+__all__ = [
+    "STATUS_RANK",
+    "combine_plans",
+    "plan_precedence",
+    "zoning_group_at",
+    "zoning_summary",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -331,3 +338,35 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
 def _scalar(value: Any) -> Any:
     return None if pd.isna(value) else value
+
+
+def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Series:
+    """Main group of the Enkelbestemming with the largest overlap (or null).
+
+    Parameters
+    ----------
+    cand : geopandas.GeoDataFrame
+        Candidates (EPSG:28992), indexed by ``candidate_id``.
+    zoning : geopandas.GeoDataFrame
+        A canonical zoning layer.
+
+    Returns
+    -------
+    pandas.Series
+        ``main_group`` per candidate (string), null outside every
+        Enkelbestemming; ties go to the first feature.
+    """
+    enkel = zoning[zoning["object_type"] == "Enkelbestemming"]
+    geoms = np.asarray(cand.geometry.values)
+    other = np.asarray(enkel.geometry.values)
+    left, right, area = pair_overlap(
+        geoms,
+        other,
+        tree=shapely.STRtree(other),
+        coarse=True,
+        geoms_area=shapely.area(geoms),
+    )
+    groups = largest_overlap_group(
+        len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
+    )
+    return pd.Series(groups, index=cand.index, dtype="string")

@@ -29,7 +29,7 @@ from kansenkaart.errors import (
     KansenkaartWarning,
     SchemaError,
 )
-from kansenkaart.layers.schema import LayerSchema
+from kansenkaart.model.schema import LayerSchema
 
 __all__ = [
     "Finding",

@@ -17,8 +17,8 @@ import pandas as pd
 from kansenkaart.errors import KansenkaartError
 from kansenkaart.io._vector import layer_info, list_layers
 from kansenkaart.io.detect import detect_format
-from kansenkaart.layers.read import _read
-from kansenkaart.layers.schema import BAG_USE_COLUMNS
+from kansenkaart.model.schema import BAG_USE_COLUMNS
+from kansenkaart.sources.read import _read
 
 __all__ = ["inspect_path"]
 
@@ -85,7 +85,7 @@ def _describe(result: dict[str, Any], data: Any) -> None:
         if uses:
             result["uses"] = uses
     if result["kind"] == "zoning" and isinstance(data, gpd.GeoDataFrame):
-        from kansenkaart.layers.zoning import zoning_summary  # noqa: PLC0415
+        from kansenkaart.model.zoning import zoning_summary  # noqa: PLC0415
 
         result["plans"] = zoning_summary(data)
 

@@ -1,4 +1,4 @@
-"""Vectorised spatial measures shared by the predicates (shapely 2 STRtree).
+"""Vectorised spatial measures shared by candidates and predicates (shapely 2).
 
 The overlay of candidates with a layer (:func:`pair_overlap`) computes exact
 intersections only for pairs that cross a boundary. A pair is settled
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "intersects_any",
+    "largest_overlap_group",
     "nearest_distance",
     "pair_overlap",
     "within_distance_any",
@@ -338,3 +339,21 @@ def share_from_pairs(
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own > 0, covered / own, 0.0)
     return np.clip(share, 0.0, 1.0)
+
+
+def largest_overlap_group(
+    n: int, left: Index, right: Index, area: NDArray[np.float64], groups: Geoms
+) -> Geoms:
+    """Group of the feature with the largest overlap per candidate.
+
+    ``left``/``right``/``area`` are overlap pairs as :func:`pair_overlap`
+    returns them; ties go to the first feature. Candidates without a pair
+    get None.
+    """
+    out = np.full(n, None, dtype=object)
+    if len(left):
+        order = np.lexsort((right, -area, left))
+        first = np.r_[True, left[order][1:] != left[order][:-1]]
+        best = order[first]
+        out[left[best]] = groups[right[best]]
+    return out

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from kansenkaart.layers.read import read_buildings, read_zoning
+from kansenkaart.sources.read import read_buildings, read_zoning
 
 
 def test_3dbag_panden_by_plan(data_dir: Path) -> None:

@@ -1,0 +1,1 @@
+"""The data model: canonical schemas, validation, zoning and privacy (no I/O)."""

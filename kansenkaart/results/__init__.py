@@ -1,0 +1,36 @@
+"""The result folder of a scan: the one owner of its contract.
+
+A result folder holds ``candidates.gpkg`` (layer ``candidates``, EPSG:28992),
+``candidates.csv`` (with x/y of a representative point), ``candidates.xlsx``
+(sheets ``kandidaten`` and ``regels``), ``summary.json``
+(:mod:`kansenkaart.results.summary`), ``context.gpkg`` (the layers of
+:data:`CONTEXT_LAYERS`) and, after a sensitivity run,
+``leave_one_rule_out.csv``. :func:`write_results` writes it all or nothing;
+:func:`read_result` reads and checks it; both use the one :class:`ScanResult`.
+"""
+
+from __future__ import annotations
+
+from kansenkaart.results.model import (
+    CONTEXT_LAYERS,
+    FIXED_COLUMNS,
+    OUTCOME_ORDER,
+    ScanResult,
+    order_candidates,
+)
+from kansenkaart.results.read import read_result
+from kansenkaart.results.summary import build_summary, file_sha256
+from kansenkaart.results.write import check_output_dir, write_results
+
+__all__ = [
+    "CONTEXT_LAYERS",
+    "FIXED_COLUMNS",
+    "OUTCOME_ORDER",
+    "ScanResult",
+    "build_summary",
+    "check_output_dir",
+    "file_sha256",
+    "order_candidates",
+    "read_result",
+    "write_results",
+]

@@ -1,0 +1,160 @@
+"""The ``summary.json`` of a scan: what ran, on what, and how every candidate ended.
+
+Keys (the contract that :func:`kansenkaart.results.read_result`, the
+spreadsheet and the map read):
+
+``scan``
+    name, title, version, unit, fallback_unit, regime, horizon_years, top_k.
+``created``, ``package_version``, ``reference_date``
+    When, with which kansenkaart, and the "today" used for durations.
+``candidates_in``, ``excluded``, ``scored``, ``unknown``
+    Counts that add up: every candidate is in exactly one outcome.
+``skipped_rules``, ``not_applicable_rules``, ``rules``
+    Every rule with its kind, weight, predicate, layer, parameters, source,
+    rationale, note and status (evaluated, skipped, not_applicable).
+``inputs``
+    Every input file: ``layer`` (the scan's layer name), ``format`` (the
+    detected reader format), ``path`` and ``sha256``.
+``attribution``
+    One line per distinct source that asks to be named (CC BY).
+``scan_file``, ``map_fields``, ``by_municipality``
+    The scan file with its hash, the fields whitelisted for the map, and the
+    outcome counts per municipality.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kansenkaart import __version__
+from kansenkaart.io.attribution import attribution_for
+from kansenkaart.scoring.score import OUTCOMES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from kansenkaart.rules.definition import Rule, ScanDefinition
+    from kansenkaart.rules.engine import RuleTable
+    from kansenkaart.sources.layers import LayerSource
+
+__all__ = ["build_summary", "file_sha256"]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, or of every file in a folder in name order."""
+    h = hashlib.sha256()
+    files = (
+        sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    )
+    for f in files:
+        with f.open("rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _rule_entry(rule: Rule, table: RuleTable) -> dict[str, Any]:
+    status = (
+        "skipped"
+        if rule in table.skipped
+        else ("not_applicable" if rule in table.not_applicable else "evaluated")
+    )
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "kind": rule.kind,
+        "weight": rule.weight,
+        "predicate": rule.predicate,
+        "layer": rule.layer,
+        "params": rule.params,
+        "source": rule.source,
+        "rationale": rule.rationale,
+        "note": rule.note,
+        "status": status,
+    }
+
+
+def _inputs(
+    sources: tuple[LayerSource, ...], area: Path | None
+) -> list[dict[str, Any]]:
+    entries = [
+        {
+            "layer": s.layer,
+            "format": s.format,
+            "path": str(s.path),
+            "sha256": file_sha256(s.path),
+        }
+        for s in sources
+    ]
+    if area is not None:
+        entries.append(
+            {
+                "layer": "area",
+                "format": None,
+                "path": str(area),
+                "sha256": file_sha256(area),
+            }
+        )
+    return entries
+
+
+def _by_municipality(out: pd.DataFrame) -> dict[str, dict[str, int]]:
+    groups = out.groupby(out["municipality_code"].fillna("onbekend"))["outcome"]
+    return {str(k): {o: int(v) for o, v in g.value_counts().items()} for k, g in groups}
+
+
+def build_summary(
+    scan: ScanDefinition,
+    out: gpd.GeoDataFrame,
+    table: RuleTable,
+    *,
+    sources: tuple[LayerSource, ...],
+    area: Path | None,
+    n_in: int,
+    reference_date: str,
+) -> dict[str, Any]:
+    """Build the summary of one scan and check that every candidate is counted.
+
+    Raises
+    ------
+    AssertionError
+        When the outcome counts do not add up to the candidates that entered
+        (a programming error, never a data problem).
+    """
+    counts = out["outcome"].value_counts()
+    inputs = _inputs(sources, area)
+    attribution = [attribution_for(i["layer"], i["format"]) for i in inputs]
+    summary = {
+        "scan": {
+            "name": scan.name,
+            "title": scan.title,
+            "version": scan.version,
+            "unit": scan.unit,
+            "fallback_unit": scan.fallback_unit,
+            "regime": scan.regime,
+            "horizon_years": scan.horizon_years,
+            "top_k": scan.top_k,
+        },
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "reference_date": reference_date,
+        "candidates_in": n_in,
+        **{o: int(counts.get(o, 0)) for o in OUTCOMES},
+        "skipped_rules": [r.id for r in table.skipped],
+        "not_applicable_rules": [r.id for r in table.not_applicable],
+        "rules": [_rule_entry(r, table) for r in scan.rules],
+        "inputs": inputs,
+        "attribution": list(dict.fromkeys(a for a in attribution if a)),
+        "scan_file": {"path": str(scan.path), "sha256": scan.sha256},
+        "map_fields": list(scan.map_fields),
+        "by_municipality": _by_municipality(out),
+    }
+    total = sum(summary[o] for o in OUTCOMES)
+    if total != n_in or out.index.has_duplicates:
+        msg = f"accounting failed: {n_in} candidates in, {total} out"
+        raise AssertionError(msg)
+    return summary

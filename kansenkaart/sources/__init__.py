@@ -1,0 +1,1 @@
+"""Read any supported input into its canonical layer, and inspect inputs."""

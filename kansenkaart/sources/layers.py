@@ -1,0 +1,301 @@
+"""A scan's inputs and the layers read from them.
+
+:class:`ScanInputs` names the input files of a scan by layer; :func:`load_layers`
+reads each into its canonical layer and returns them in a typed
+:class:`Layers` container (a read-only mapping from layer name to a
+GeoDataFrame, a table or, for a raster, its path) that also records where
+each layer came from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from kansenkaart.errors import ConfigError, DataSourceError
+from kansenkaart.io._csv import read_csv_text
+from kansenkaart.io.context import (
+    read_boundaries,
+    read_context,
+    read_monuments,
+    read_natura2000,
+)
+from kansenkaart.io.detect import detect_format
+from kansenkaart.io.ownership import read_ownership
+from kansenkaart.io.vacancy import read_vacancy
+from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
+
+__all__ = [
+    "KNOWN_LAYERS",
+    "LayerKind",
+    "LayerValue",
+    "Layers",
+    "Progress",
+    "ScanInputs",
+    "area_polygon",
+    "load_layers",
+]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+LayerKind = Literal["buildings", "parcels", "zoning", "vector", "table", "raster"]
+LayerValue = gpd.GeoDataFrame | pd.DataFrame | Path
+
+#: Layer names every scan knows, with their kind. A scan file may declare more
+#: under ``[layers.NAME]``.
+KNOWN_LAYERS: dict[str, LayerKind] = {
+    "buildings": "buildings",
+    "parcels": "parcels",
+    "zoning": "zoning",
+    "natura2000": "vector",
+    "monuments": "vector",
+    "municipalities": "vector",
+    "ownership": "table",
+    "vacancy": "table",
+    "noise": "raster",
+}
+
+_NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
+    "natura2000": read_natura2000,
+    "monuments": read_monuments,
+    "municipalities": read_boundaries,
+    "ownership": read_ownership,
+    "vacancy": read_vacancy,
+    "noise": Path,
+}
+
+
+@dataclass(slots=True)
+class ScanInputs:
+    """Input files of a scan, by layer name.
+
+    Attributes
+    ----------
+    buildings, parcels, zoning : list of Path
+        One or more files per kind (frames are concatenated; zoning plans are
+        combined with plan precedence).
+    layers : dict of str to Path
+        Other layers by name: ``natura2000``, ``monuments``,
+        ``municipalities``, ``ownership``, ``vacancy``, ``noise`` or a name
+        declared in the scan file.
+    area : str or Path, optional
+        CBS code (``GM0537``, ``BU03638600``) or a polygon file; only
+        candidates whose representative point lies inside are scanned.
+    """
+
+    buildings: list[Path] = field(default_factory=list)
+    parcels: list[Path] = field(default_factory=list)
+    zoning: list[Path] = field(default_factory=list)
+    layers: dict[str, Path] = field(default_factory=dict)
+    area: str | Path | None = None
+
+    def files(self) -> list[tuple[str, Path]]:
+        """Every input as (layer name, path)."""
+        out = [("buildings", p) for p in self.buildings]
+        out += [("parcels", p) for p in self.parcels]
+        out += [("zoning", p) for p in self.zoning]
+        out += sorted(self.layers.items())
+        if self.area is not None and Path(str(self.area)).exists():
+            out.append(("area", Path(str(self.area))))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSource:
+    """Where one input file of a layer came from."""
+
+    layer: str
+    path: Path
+    format: str | None
+
+
+class Layers(Mapping[str, LayerValue]):
+    """The layers of one scan by name, with their kinds and sources.
+
+    A read-only mapping: ``layers["zoning"]`` is a GeoDataFrame,
+    ``layers["ownership"]`` a table, ``layers["noise"]`` the raster's path.
+    """
+
+    __slots__ = ("_kinds", "_values", "sources")
+
+    def __init__(
+        self,
+        values: Mapping[str, LayerValue] | None = None,
+        *,
+        kinds: Mapping[str, LayerKind] | None = None,
+        sources: tuple[LayerSource, ...] = (),
+    ) -> None:
+        self._values: dict[str, LayerValue] = dict(values or {})
+        self._kinds: dict[str, LayerKind] = dict(kinds or {})
+        self.sources = sources
+
+    def __getitem__(self, name: str) -> LayerValue:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Layers({', '.join(self._values)})"
+
+    def kind(self, name: str) -> LayerKind:
+        """The kind of layer ``name`` (``vector`` when not recorded)."""
+        return self._kinds.get(name, KNOWN_LAYERS.get(name, "vector"))
+
+    def vector(self, name: str) -> gpd.GeoDataFrame | None:
+        """Layer ``name`` as a GeoDataFrame, or None when absent."""
+        value = self._values.get(name)
+        return value if isinstance(value, gpd.GeoDataFrame) else None
+
+    def replace(self, values: Mapping[str, LayerValue]) -> Layers:
+        """A copy with other values (e.g. a spatial cut), same kinds and sources."""
+        return Layers(values, kinds=self._kinds, sources=self.sources)
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    dup = out.iloc[:, 0].duplicated(keep="first")
+    if dup.any():
+        logger.warning(
+            "%d ids occur in more than one input file; kept the first", dup.sum()
+        )
+    return gpd.GeoDataFrame(out[~dup], crs=frames[0].crs)
+
+
+def _numeric_table(df: pd.DataFrame) -> pd.DataFrame:
+    for col in df.columns:
+        converted = pd.to_numeric(df[col], errors="coerce")
+        if converted.notna().all() and not col.endswith("_id"):
+            df[col] = converted
+    return df
+
+
+def _read_named(name: str, path: Path, kind: LayerKind) -> LayerValue:
+    if name in _NAMED_READERS:
+        return _NAMED_READERS[name](path)
+    if kind == "raster":
+        return path
+    if kind == "table":
+        return _numeric_table(read_csv_text(path))
+    return read_context(path)
+
+
+def _format_of(path: Path) -> str | None:
+    try:
+        return detect_format(path).format
+    except DataSourceError:  # a raster path or table the reader will judge
+        return None
+
+
+def _step(progress: Progress | None, text: str) -> None:
+    logger.info(text)
+    if progress is not None:
+        progress(text)
+
+
+def _check_names(inputs: ScanInputs, declared: Mapping[str, LayerKind]) -> None:
+    allowed = set(KNOWN_LAYERS) | set(declared)
+    unknown = sorted(set(inputs.layers) - allowed)
+    if unknown:
+        msg = (
+            f"unknown layer name(s) {', '.join(unknown)}. Known: "
+            f"{', '.join(sorted(allowed))}; declare new ones under [layers.NAME] "
+            "in the scan file."
+        )
+        raise ConfigError(msg)
+
+
+def load_layers(
+    inputs: ScanInputs,
+    *,
+    declared: Mapping[str, LayerKind] | None = None,
+    outline_buildings: bool = False,
+    progress: Progress | None = None,
+) -> Layers:
+    """Read every input into its canonical layer.
+
+    Parameters
+    ----------
+    inputs : ScanInputs
+        The input files by layer name.
+    declared : mapping of str to LayerKind, optional
+        Layers the scan file declares besides :data:`KNOWN_LAYERS`.
+    outline_buildings : bool, default False
+        Read buildings by their outline only (id and geometry): for scans
+        whose candidates are not the buildings.
+    progress : callable, optional
+        Called with a short Dutch text at every step.
+
+    Returns
+    -------
+    Layers
+        The layers by name, each in EPSG:28992.
+
+    Raises
+    ------
+    ConfigError
+        When a layer name is neither known nor declared.
+    """
+    declared = dict(declared or {})
+    _check_names(inputs, declared)
+    values: dict[str, LayerValue] = {}
+    if inputs.buildings:
+        _step(progress, "gebouwen lezen")
+        columns = [] if outline_buildings else None
+        values["buildings"] = _concat(
+            [read_buildings(p, columns=columns) for p in inputs.buildings]
+        )
+    if inputs.parcels:
+        _step(progress, "percelen lezen")
+        values["parcels"] = _concat([read_parcels(p) for p in inputs.parcels])
+    if inputs.zoning:
+        _step(progress, "bestemmingsplannen lezen")
+        values["zoning"] = read_zoning(inputs.zoning)
+    kinds: dict[str, LayerKind] = {**KNOWN_LAYERS, **declared}
+    for name, path in sorted(inputs.layers.items()):
+        _step(progress, f"laag {name} lezen")
+        values[name] = _read_named(name, Path(path), kinds.get(name, "vector"))
+    sources = tuple(
+        LayerSource(name, Path(p), _format_of(Path(p)))
+        for name, p in inputs.files()
+        if name != "area"
+    )
+    return Layers(values, kinds=kinds, sources=sources)
+
+
+def area_polygon(area: str | Path, layers: Mapping[str, LayerValue]) -> gpd.GeoSeries:
+    """The polygon(s) of ``--area``: a polygon file or a CBS code in a layer.
+
+    Raises
+    ------
+    ConfigError
+        When ``area`` is neither an existing file nor a code found in a
+        boundary layer (a layer with a ``code`` column).
+    """
+    text = str(area)
+    if Path(text).exists():
+        return read_context(Path(text)).geometry
+    for name, layer in layers.items():
+        if isinstance(layer, gpd.GeoDataFrame) and "code" in layer.columns:
+            hit = layer[layer["code"].astype(str).str.upper() == text.upper()]
+            if len(hit):
+                logger.info("area %s taken from layer %s", text, name)
+                return hit.geometry
+    msg = (
+        f"--area {text!r}: neither a polygon file nor a CBS code found in the "
+        "boundary layers. Give a GM code with the municipalities layer, or pass "
+        "the buurt/wijk boundaries with --layer buurten=FILE."
+    )
+    raise ConfigError(msg)
