@@ -10,12 +10,8 @@ regional site scan (:func:`run_object_scan`, :func:`run_site_scan`, or
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("kansenkaart")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+from kansenkaart._version import __version__
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

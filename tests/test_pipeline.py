@@ -190,3 +190,27 @@ def test_grid_scan_on_a_real_plan(tmp_path: Path, data_dir: Path) -> None:
         268e4, rel=0.01
     )  # the 268 ha plan area
     _accounting_holds(result)
+
+
+def test_an_unknown_keyword_is_refused_with_the_known_ones(data_dir: Path) -> None:
+    """Before, natura_2000= was silently ignored and the rule turned unknown."""
+    with pytest.raises(
+        TypeError, match=r"'natura_2000' \(did you mean 'natura2000'"
+    ) as err:
+        kansenkaart.run_object_scan(
+            data_dir / "amsterdam_BU03638600_bag_panden.gpkg", natura_2000="n2k.gpkg"
+        )
+    assert "known keywords: zoning, natura2000" in str(err.value)
+    with pytest.raises(TypeError, match="ownership"):
+        kansenkaart.run_site_scan(zoning="plan.gml", owner="eigendom.csv")
+
+
+def test_summary_names_inputs_by_layer_and_format_with_attribution(
+    object_result,
+) -> None:
+    summary = object_result.summary
+    formats = {(i["layer"], i["format"]) for i in summary["inputs"]}
+    assert {("buildings", "bag-light"), ("buildings", "3dbag-gpkg")} <= formats
+    assert ("zoning", "imro-gpkg") in formats
+    assert any("CBS" in a and "CC BY 4.0" in a for a in summary["attribution"])
+    assert summary["reference_date"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from kansenkaart import __version__
+from kansenkaart._version import __version__
 from kansenkaart.errors import KansenkaartError
 
 __all__ = ["cli"]

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kansenkaart import __version__
+from kansenkaart._version import __version__
 from kansenkaart.io.attribution import attribution_for
 from kansenkaart.scoring.score import OUTCOMES
 

@@ -18,11 +18,9 @@ import pandas as pd
 import shapely
 
 from kansenkaart.rules.definition import Rule
+from kansenkaart.rules.predicates import PREDICATES
 
 __all__ = ["clip_layers", "halo_m", "in_candidate_order", "spatial_chunks"]
-
-#: Parameters that make a rule look beyond the candidate, in metres.
-DISTANCE_PARAMS = ("distance_m", "zero_score_distance_m", "max_distance_m")
 
 #: Id columns by which tables are cut to a chunk's candidates.
 ID_COLUMNS = ("parcel_id", "building_id", "candidate_id")
@@ -57,10 +55,12 @@ def in_candidate_order(
 
 
 def halo_m(rules: tuple[Rule, ...] | list[Rule]) -> float:
-    """The longest distance any rule looks beyond a candidate (m)."""
-    reach = [
-        float(r.params[p]) for r in rules for p in DISTANCE_PARAMS if p in r.params
-    ]
+    """The longest distance any rule looks beyond a candidate (m).
+
+    Taken from each predicate's :class:`~kansenkaart.rules.predicates.PredicateSpec`
+    (its ``reach_param``), never from parameter names.
+    """
+    reach = [PREDICATES[r.predicate].spec.reach_m(r.params) for r in rules]
     return max(reach, default=0.0)
 
 

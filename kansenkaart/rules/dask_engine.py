@@ -241,7 +241,7 @@ def _check_workers(client: Any) -> None:
     """
     from importlib.metadata import version  # noqa: PLC0415
 
-    from kansenkaart import __version__  # noqa: PLC0415
+    from kansenkaart._version import __version__  # noqa: PLC0415
 
     try:
         found = client.run(version, "kansenkaart")

@@ -66,7 +66,7 @@ def _evaluate_one(rule: Rule, cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Se
         kwargs["layer"] = rule.layer
     if rule.layer is not None and rule.layer not in ctx.layers:
         # layer absent for the whole scan and the rule is not skipped: unknown
-        dtype = "Float64" if pred.spec["output"] == "fraction" else "boolean"
+        dtype = "Float64" if pred.spec.output == "fraction" else "boolean"
         return pd.Series(pd.NA, index=cand.index, dtype=dtype, name=rule.id)
     result = pred.func(cand, ctx, **kwargs)
     if rule.negate:
@@ -83,7 +83,7 @@ def _attribute_skip(rule: Rule, cand: gpd.GeoDataFrame) -> pd.Series:
     excludes nor makes the candidate unknown. Score rules never skip per
     candidate: their weights must be comparable across candidates.
     """
-    attrs = [a for a in PREDICATES[rule.predicate].spec["attributes"] if a in cand]
+    attrs = [a for a in PREDICATES[rule.predicate].spec.attributes if a in cand]
     if rule.on_missing != "skip" or not attrs or rule.kind == "score":
         return pd.Series(False, index=cand.index)
     return cand[attrs].isna().any(axis=1)

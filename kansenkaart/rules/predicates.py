@@ -14,9 +14,9 @@ predicate is its entry in the rule catalogue.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -35,7 +35,7 @@ from kansenkaart.spatial import (
     within_distance_any,
 )
 
-__all__ = ["PREDICATES", "Predicate", "ScanContext"]
+__all__ = ["PREDICATES", "REQUIRED", "Predicate", "PredicateSpec", "ScanContext"]
 
 REQUIRED = ...
 
@@ -165,12 +165,75 @@ class ScanContext:
         return pd.array(table[column]).take(pos, allow_fill=True)
 
 
+Output = Literal["bool", "fraction"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredicateSpec:
+    """What a predicate needs and gives: the contract the engines rely on.
+
+    Attributes
+    ----------
+    output : {"bool", "fraction"}
+        Nullable boolean (vetoes, flags) or a Float64 in [0, 1] (scores).
+    params : mapping of str to object
+        Parameter name -> default value, or :data:`REQUIRED`.
+    needs_layer : bool
+        The rule must name a layer.
+    default_layer : str or None
+        The layer used when the rule names none.
+    attributes : tuple of str
+        Candidate attributes the predicate reads (undecided where null).
+    reach_param : str or None
+        The parameter that gives how far (m) beyond a candidate the predicate
+        looks at a layer's features. The engines cut each chunk's layers to
+        its bounding box widened by the longest reach of the scan's rules (the
+        *halo*); a predicate that looks beyond the candidate must name it.
+    local_params : tuple of str
+        Parameters in metres that do *not* widen the reach (e.g. a size).
+    choices : mapping of str to tuple of str
+        The values a list parameter may hold (checked when a scan is loaded).
+    """
+
+    output: Output
+    params: Mapping[str, Any] = field(default_factory=dict)
+    needs_layer: bool = False
+    default_layer: str | None = None
+    attributes: tuple[str, ...] = ()
+    reach_param: str | None = None
+    local_params: tuple[str, ...] = ()
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.reach_param is not None and self.reach_param not in self.params:
+            msg = f"reach_param {self.reach_param!r} is not one of the parameters"
+            raise ValueError(msg)
+        reads_layer = self.needs_layer or self.default_layer is not None
+        metres = [
+            p
+            for p in self.params
+            if p.endswith("_m") and p != self.reach_param and p not in self.local_params
+        ]
+        if reads_layer and metres:
+            msg = (
+                f"parameter(s) {', '.join(metres)} in metres: declare the one that "
+                "widens the spatial reach as reach_param, the others as local_params"
+            )
+            raise ValueError(msg)
+
+    def reach_m(self, params: Mapping[str, Any]) -> float:
+        """How far (m) beyond a candidate a rule with ``params`` looks."""
+        if self.reach_param is None:
+            return 0.0
+        return float(params.get(self.reach_param, self.params[self.reach_param]))
+
+
 @dataclass(frozen=True, slots=True)
 class Predicate:
-    """A predicate function and its parameter specification."""
+    """A predicate function and its specification."""
 
     func: Callable[..., pd.Series]
-    spec: dict[str, Any]
+    spec: PredicateSpec
 
     @property
     def doc(self) -> str:
@@ -182,24 +245,12 @@ PREDICATES: dict[str, Predicate] = {}
 
 
 def _predicate(
-    *,
-    output: str,
-    params: dict[str, Any],
-    needs_layer: bool = False,
-    default_layer: str | None = None,
-    attributes: tuple[str, ...] = (),
+    **spec: Any,
 ) -> Callable[[Callable[..., pd.Series]], Callable[..., pd.Series]]:
+    checked = PredicateSpec(**spec)
+
     def register(func: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
-        PREDICATES[func.__name__] = Predicate(
-            func,
-            {
-                "output": output,
-                "params": params,
-                "needs_layer": needs_layer,
-                "default_layer": default_layer,
-                "attributes": attributes,
-            },
-        )
+        PREDICATES[func.__name__] = Predicate(func, checked)
         return func
 
     return register
@@ -227,7 +278,9 @@ def _own_area(cand: gpd.GeoDataFrame, ctx: ScanContext) -> np.ndarray:
 # --- candidate attributes -------------------------------------------------------
 
 
-@_predicate(output="bool", params={"uses": REQUIRED})
+@_predicate(
+    output="bool", params={"uses": REQUIRED}, choices={"uses": tuple(BAG_USE_COLUMNS)}
+)
 def uses_any(cand: gpd.GeoDataFrame, ctx: ScanContext, *, uses: list[str]) -> pd.Series:
     """Candidate has at least one of the BAG gebruiksdoelen in ``uses``.
 
@@ -347,7 +400,12 @@ def intersects_layer(
     return _bool(intersects_any(_geoms(cand), other, tree=tree), cand.index)
 
 
-@_predicate(output="bool", params={"distance_m": REQUIRED}, needs_layer=True)
+@_predicate(
+    output="bool",
+    params={"distance_m": REQUIRED},
+    needs_layer=True,
+    reach_param="distance_m",
+)
 def within_distance(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, distance_m: float
 ) -> pd.Series:
@@ -362,6 +420,8 @@ def within_distance(
     output="fraction",
     params={"full_score_distance_m": REQUIRED, "zero_score_distance_m": REQUIRED},
     needs_layer=True,
+    reach_param="zero_score_distance_m",
+    local_params=("full_score_distance_m",),
 )
 def proximity(
     cand: gpd.GeoDataFrame,

@@ -152,3 +152,19 @@ def test_default_scan_on_embedded_data(
         assert (folders[0] / scan / "candidates.gpkg").exists()
         assert (folders[0] / scan / "map.html").exists()
     assert str(folders[0].resolve()) in result.output
+
+
+def test_a_broken_command_module_is_not_silently_dropped() -> None:
+    """Before, an ImportError in render removed the `map` command without a word."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['kansenkaart.render'] = None\n"
+        "import kansenkaart.cli.main\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert run.returncode != 0
+    assert "kansenkaart.render" in run.stderr

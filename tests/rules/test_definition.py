@@ -178,3 +178,63 @@ def test_bad_scan_header(tmp_path: Path) -> None:
     path.write_text("[scan\nname=", encoding="utf-8")
     with pytest.raises(RuleError, match="not valid TOML"):
         load_scan(path)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+[[rule]]
+id = "A"
+title = "t"
+kind = "veto"
+predicate = "near_the_sea"
+source = "s"
+
+[[rule]]
+id = "B"
+title = "t"
+kind = "veto"
+predicate = "uses_any"
+params = { uses = ["kantoorfuncite"] }
+source = "s"
+
+[derive_uses]
+"kantoor" = ["kantoor"]
+
+[map]
+fields = ["area_m2", "eigenaar_naam"]
+""",
+    )
+    with pytest.raises(RuleError) as err:
+        load_scan(path)
+    message = str(err.value)
+    assert "4 problems" in message
+    assert "rule 'A': unknown predicate 'near_the_sea'" in message
+    assert "rule 'B': uses has unknown value(s) 'kantoorfuncite'" in message
+    assert "did you mean 'kantoorfunctie'" in message
+    assert "[derive_uses] 'kantoor': unknown gebruiksdoel(en) 'kantoor'" in message
+    assert "[map] fields: eigenaar_naam may hold a person's name" in message
+
+
+def test_a_typo_in_uses_is_refused_before_any_data_is_read(tmp_path: Path) -> None:
+    """Before, the typo raised KeyError in the middle of a scan."""
+    import kansenkaart
+
+    text = (REPO / "scans" / "objectscan.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "objectscan.toml"
+    bad.write_text(text.replace('"kantoorfunctie"', '"kantoorfunctie "', 1), "utf-8")
+    missing_data = tmp_path / "does-not-exist.gpkg"
+    with pytest.raises(RuleError, match="kantoorfunctie"):
+        kansenkaart.run_object_scan(missing_data, scan=bad)
+
+
+def test_undeclared_layer_kind_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[layers.vliegvelden]\nkind = "shapefile"\n\n[[rule]]\nid = "X"\n'
+        'title = "t"\nkind = "veto"\npredicate = "intersects_layer"\n'
+        'layer = "vliegvelden"\nsource = "s"\n',
+    )
+    with pytest.raises(RuleError, match=r"\[layers.vliegvelden\]: kind 'shapefile'"):
+        load_scan(path)
