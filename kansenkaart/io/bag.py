@@ -262,10 +262,8 @@ def read_bag_gpkg(
     GeometryRepairedWarning
         When invalid polygons were repaired or dropped.
 
-    Examples
-    --------
-    >>> buildings = read_bag_gpkg("bag-light.gpkg")  # doctest: +SKIP
-    >>> buildings["use_office"].sum()  # doctest: +SKIP
+    See :func:`read_bag_light` for an example on the embedded data (no BAG
+    GeoPackage with verblijfsobjecten is embedded).
     """
     path = Path(path)
     layers = list_layers(path)
@@ -377,7 +375,8 @@ def read_bag_light(
 
     Examples
     --------
-    >>> b = read_bag_light("data/amsterdam_BU03638600_bag_panden.gpkg")
+    >>> from kansenkaart.datasets import data_path
+    >>> b = read_bag_light(data_path("amsterdam_BU03638600_bag_panden.gpkg"))
     >>> len(b), int(b["use_office"].sum())
     (464, 11)
     """

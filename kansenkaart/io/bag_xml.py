@@ -395,7 +395,8 @@ def read_lvbag_units(
 
     Examples
     --------
-    >>> vbo = "tests/data/doesburg_0221VBO15092020-000001_sample.xml"
+    >>> from kansenkaart.datasets import data_path
+    >>> vbo = data_path("doesburg_0221VBO15092020-000001_sample.xml")
     >>> units = read_lvbag_units(vbo)
     >>> units["uses"].tolist()
     ['woonfunctie', 'overige gebruiksfunctie']
@@ -474,7 +475,8 @@ def read_lvbag_xml(
 
     Examples
     --------
-    >>> b = read_lvbag_xml("tests/data/doesburg_0221PND15092020-000001_sample.xml")
+    >>> from kansenkaart.datasets import data_path
+    >>> b = read_lvbag_xml(data_path("doesburg_0221PND15092020-000001_sample.xml"))
     >>> b["building_id"].tolist()
     ['0221100000311191', '0221100000312938']
     """

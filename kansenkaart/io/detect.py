@@ -192,7 +192,38 @@ def _parquet_format(path: Path) -> str:
     return _from_columns(names)
 
 
-def detect_format(path: str | Path) -> Detected:  # noqa: C901, PLR0912 - one branch per format
+def _json_format(path: Path) -> str:
+    head = _head(path, 65536).replace(" ", "")
+    is_city = '"CityJSON"' in head or '"CityObjects"' in head
+    return "3dbag-cityjson" if is_city else "vector"
+
+
+def _xml_format(path: Path) -> str | None:
+    return _from_xml_head(_head(path))
+
+
+def _fixed(fmt: str) -> Callable[[Path], str]:
+    return lambda _path: fmt
+
+
+#: Extension -> how to tell the format of such a file (None: not recognised).
+_BY_EXTENSION: dict[str, Callable[[Path], str | None]] = {
+    ".gpkg": _from_gpkg,
+    ".gml": _xml_format,
+    ".xml": _xml_format,
+    ".zip": _from_zip,
+    ".json": _json_format,
+    ".json.gz": _json_format,
+    ".geojson": _json_format,
+    ".parquet": _parquet_format,
+    ".fgb": _fixed("vector"),
+    ".csv": _csv_format,
+    ".tif": _fixed("geotiff"),
+    ".tiff": _fixed("geotiff"),
+}
+
+
+def detect_format(path: str | Path) -> Detected:
     """Recognise the layer kind and format of ``path``.
 
     Raises
@@ -200,35 +231,25 @@ def detect_format(path: str | Path) -> Detected:  # noqa: C901, PLR0912 - one br
     DataSourceError
         When the file does not exist or its type is not supported; the message
         lists the supported formats.
+
+    Examples
+    --------
+    >>> from kansenkaart.datasets import data_path
+    >>> found = detect_format(data_path("amsterdam_BU03638600_brk_percelen.gpkg"))
+    >>> found.kind, found.format
+    ('parcels', 'dkk-gpkg')
     """
     path = Path(path)
     if not path.exists():
         msg = f"{path}: file not found. Check the path."
         raise DataSourceError(msg)
-    ext = _suffix(path)
-    fmt: str | None
     if path.is_dir():
-        fmt = "lvbag-xml"
-    elif ext == ".gpkg":
-        fmt = _from_gpkg(path)
-    elif ext in (".gml", ".xml"):
-        fmt = _from_xml_head(_head(path))
-    elif ext == ".zip":
-        fmt = _from_zip(path)
-    elif ext in (".json", ".json.gz", ".geojson"):
-        head = _head(path, 65536).replace(" ", "")
-        is_city = '"CityJSON"' in head or '"CityObjects"' in head
-        fmt = "3dbag-cityjson" if is_city else "vector"
-    elif ext == ".parquet":
-        fmt = _parquet_format(path)
-    elif ext == ".fgb":
-        fmt = "vector"
-    elif ext == ".csv":
-        fmt = _csv_format(path)
-    elif ext in (".tif", ".tiff"):
-        fmt = "geotiff"
+        fmt: str | None = "lvbag-xml"
     else:
-        raise _unsupported(path)
+        finder = _BY_EXTENSION.get(_suffix(path))
+        if finder is None:
+            raise _unsupported(path)
+        fmt = finder(path)
     if fmt is None:
         msg = (
             f"{path}: an XML/GML file that is neither IMRO, DKK kadastrale kaart "

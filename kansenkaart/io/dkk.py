@@ -160,7 +160,8 @@ def read_dkk_gml(
 
     Examples
     --------
-    >>> parcels = read_dkk_gml("tests/data/otterlo_dkk5_kadastralekaart_perceel.gml")
+    >>> from kansenkaart.datasets import data_path
+    >>> parcels = read_dkk_gml(data_path("otterlo_dkk5_kadastralekaart_perceel.gml"))
     >>> parcels["parcel_id"].iloc[0]
     'OTL02-B-2298'
     """
@@ -318,7 +319,8 @@ def read_dkk_gpkg(
 
     Examples
     --------
-    >>> parcels = read_dkk_gpkg("data/amsterdam_BU03638600_brk_percelen.gpkg")
+    >>> from kansenkaart.datasets import data_path
+    >>> parcels = read_dkk_gpkg(data_path("amsterdam_BU03638600_brk_percelen.gpkg"))
     >>> len(parcels)
     422
     """

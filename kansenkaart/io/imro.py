@@ -203,9 +203,9 @@ def read_imro_gml(
 
     Examples
     --------
-    >>> plan = read_imro_gml(
-    ...     "tests/data/goes_NL.IMRO.0664.BPBS03-ON99_stationsomgeving_zuidwest.gml"
-    ... )
+    >>> from kansenkaart.datasets import data_path
+    >>> gml = data_path("hilvarenbeek_NL.IMRO.0798.BPDoornboom-ON01.gml")
+    >>> plan = read_imro_gml(gml)
     >>> plan["plan_status"].iloc[0]
     'ontwerp'
     """
@@ -399,8 +399,9 @@ def read_imro_gpkg(
 
     Examples
     --------
+    >>> from kansenkaart.datasets import data_path
     >>> plan = read_imro_gpkg(
-    ...     "data/katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg"
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg")
     ... )
     >>> plan["imro_version"].iloc[0]
     'IMRO2008'

@@ -124,7 +124,10 @@ def read_3dbag_gpkg(
 
     Examples
     --------
-    >>> b = read_3dbag_gpkg("data/katwijk_valkenburg_3dbag_tile_8-296-632_panden.gpkg")
+    >>> from kansenkaart.datasets import data_path
+    >>> b = read_3dbag_gpkg(
+    ...     data_path("katwijk_valkenburg_3dbag_tile_8-296-632_panden.gpkg")
+    ... )
     >>> len(b)
     1146
     """
@@ -255,7 +258,8 @@ def read_3dbag_cityjson(
 
     Examples
     --------
-    >>> tile = "tests/data/3dbag_v20250903_tile_8-296-632.city.json.gz"
+    >>> from kansenkaart.datasets import data_path
+    >>> tile = data_path("3dbag_v20250903_tile_8-296-632.city.json.gz")
     >>> b = read_3dbag_cityjson(tile)
     >>> len(b)
     1146

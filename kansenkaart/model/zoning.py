@@ -237,12 +237,13 @@ def combine_plans(
 
     Examples
     --------
+    >>> from kansenkaart.datasets import data_path
     >>> from kansenkaart.io.imro import read_imro_gpkg
     >>> dorp = read_imro_gpkg(
-    ...     "data/katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg"
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg")
     ... )
     >>> horst = read_imro_gpkg(
-    ...     "data/katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg")
     ... )
     >>> zoning = combine_plans([dorp, horst])
     >>> zoning.attrs["conflicts"]
@@ -304,12 +305,13 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
     Examples
     --------
+    >>> from kansenkaart.datasets import data_path
     >>> from kansenkaart.io.imro import read_imro_gpkg
     >>> plan = read_imro_gpkg(
-    ...     "tests/data/goes_NL.IMRO.0664.BPBS03-ON99_stationsomgeving_zuidwest.gpkg"
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg")
     ... )
-    >>> zoning_summary(plan)[0]["main_groups"]["kantoor"]
-    4
+    >>> zoning_summary(plan)[0]["main_groups"]["wonen"]
+    99
     """
     require_columns(gdf.columns, ZONING.columns, source="zoning layer")
     counts = gdf.groupby(["plan_id", "object_type"], sort=False).size()
