@@ -42,7 +42,7 @@ def test_encrypt_prompts_twice_and_refuses_weak_first(
     assert "Encrypted map written" in result.output
     assert PASSPHRASE not in result.output
     assert "wachtwoord123" not in result.output
-    assert "NL.IMBAG" in decrypt_page(out.read_text("utf-8"), PASSPHRASE)
+    assert "STN02-D-" in decrypt_page(out.read_text("utf-8"), PASSPHRASE)
 
 
 def test_prompt_confirmation_must_match(result_dir: Path, tmp_path: Path) -> None:  # noqa: F811

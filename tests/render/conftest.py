@@ -1,8 +1,11 @@
-"""Fixtures for map rendering: a realistic scan RESULT_DIR built in code.
+"""Fixtures for map rendering.
 
-The candidates are the 464 real BAG footprints of buurt BU03638600
-(``data/amsterdam_BU03638600_bag_panden.gpkg``) with made-up outcomes, scores
-and rule results that follow the scan engine's output contract.
+The tests render maps of a RESULT_DIR written by the real pipeline: the
+locatiescan on the embedded data (Amsterdam parcels, Katwijk plans) with an
+ownership table that also holds a column of (made-up) person names, which
+must never reach a map. :func:`write_result_dir` builds a synthetic
+RESULT_DIR of any size in code for the map benchmark
+(``benchmarks/map_render.py``).
 """
 
 from __future__ import annotations
@@ -166,8 +169,9 @@ def summary_for(candidates: gpd.GeoDataFrame, *, name: str = "objectscan") -> di
         "rules": RULES,
         "inputs": [
             {
+                "layer": "buildings",
+                "format": "bag-light",
                 "path": "data/amsterdam_BU03638600_bag_panden.gpkg",
-                "kind": "bag",
                 "sha256": "0" * 64,
             }
         ],
@@ -217,12 +221,77 @@ def footprints() -> gpd.GeoDataFrame:
     return gpd.read_file(FOOTPRINTS)
 
 
+PERSON_COLUMN = "naam_eigenaar"
+PERSON_NAME = "Testpersoon Eigenaarsnaam"
+
+
+def write_ownership(path: Path) -> Path:
+    """An ownership table for the Amsterdam parcels, with a person-name column."""
+    parcels = gpd.read_file(REPO / "data" / "amsterdam_BU03638600_brk_percelen.gpkg")
+    rng = np.random.default_rng(7)
+    ids = (
+        parcels["AKRKadastraleGemeenteCodeWaarde"].astype(str)
+        + " "
+        + parcels["sectie"].astype(str)
+        + " "
+        + parcels["perceelnummer"].astype(str)
+    )
+    table = pd.DataFrame(
+        {
+            "perceel": ids,
+            "eigenaarklasse": rng.choice(
+                ["Gemeente Amsterdam", "Woningcorporatie", "particulier", "Rijk"],
+                len(ids),
+            ),
+            PERSON_COLUMN: [f"{PERSON_NAME} {k}" for k in range(len(ids))],
+        }
+    )
+    table.to_csv(path, sep=";", index=False)
+    return path
+
+
+def _site_scan(folder: Path, *, ownership: bool) -> Path:
+    from kansenkaart.datasets import default_inputs, scan_path
+    from kansenkaart.errors import GeometryRepairedWarning
+    from kansenkaart.pipeline import scan_to_folder
+    from kansenkaart.sources.layers import ScanInputs
+
+    d = default_inputs()
+    layers = {k: d[k] for k in ("natura2000", "monuments", "municipalities")}
+    zoning = d["zoning"]
+    if ownership:  # the Amsterdam parcels only: the table covers them all
+        layers["ownership"] = write_ownership(folder / "eigendom.csv")
+        zoning = []
+    inputs = ScanInputs(
+        parcels=d["parcels"], zoning=zoning, buildings=d["buildings"], layers=layers
+    )
+    with pytest.warns(GeometryRepairedWarning):
+        _, path = scan_to_folder(
+            scan_path("locatiescan"),
+            inputs,
+            folder / "result",
+            reference_date="2026-01-01",
+        )
+    return path
+
+
 @pytest.fixture(scope="session")
-def result_dir(
-    tmp_path_factory: pytest.TempPathFactory, footprints: gpd.GeoDataFrame
-) -> Path:
-    """A RESULT_DIR with candidates, summary and context (read-only use)."""
-    return write_result_dir(tmp_path_factory.mktemp("scan") / "result", footprints)
+def result_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The locatiescan on the embedded data, written by the real pipeline."""
+    return _site_scan(tmp_path_factory.mktemp("scan"), ownership=False)
+
+
+@pytest.fixture(scope="session")
+def owned_result_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The locatiescan of the Amsterdam parcels with an ownership table that
+    also holds person names (which must never reach a map)."""
+    return _site_scan(tmp_path_factory.mktemp("owned"), ownership=True)
+
+
+@pytest.fixture(scope="session")
+def summary(result_dir: Path) -> dict:
+    """The summary the pipeline wrote."""
+    return json.loads((result_dir / "summary.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from kansenkaart.render import render_map
 from kansenkaart.render._page import check_self_contained
 from kansenkaart.render._payload import SIMPLIFY_M, build_payload
 from kansenkaart.results import read_result
+from tests.render.conftest import PERSON_COLUMN, PERSON_NAME
 
 
 def _data_of(page: str) -> dict:
@@ -52,16 +53,26 @@ def plain_page(result_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 
 
 def test_plain_map_holds_every_candidate(
-    plain_page: str, candidates: gpd.GeoDataFrame
+    plain_page: str, candidates: gpd.GeoDataFrame, summary: dict
 ) -> None:
     data = _data_of(plain_page)
     assert sorted(data["candidates"]["id"]) == sorted(candidates["candidate_id"])
     assert data["meta"]["recipient"] == "Versnellingskamer Katwijk, 3 dec"
-    assert [r["id"] for r in data["meta"]["rules"]][:2] == [
-        "OBJ-STATUS",
-        "OBJ-MONUMENT",
-    ]
-    assert len(data["candidates"]["rules"]) == 5
+    rule_ids = [r["id"] for r in summary["rules"]]
+    assert [r["id"] for r in data["meta"]["rules"]] == rule_ids
+    assert len(data["candidates"]["rules"]) == len(rule_ids)
+
+
+def test_map_names_the_sources_the_pipeline_read(
+    plain_page: str, summary: dict
+) -> None:
+    """Before, the map read inputs[].kind and attribution the pipeline never wrote."""
+    meta = _data_of(plain_page)["meta"]
+    assert meta["attribution"] == summary["attribution"]
+    assert any("CBS" in a and "CC BY 4.0" in a for a in meta["attribution"])
+    kinds = {i["name"]: i["kind"] for i in meta["inputs"]}
+    assert kinds["amsterdam_BU03638600_brk_percelen.gpkg"] == "parcels"
+    assert kinds["cbs_gemeenten_2022_simplified_wgs84.geojson"] == "municipalities"
 
 
 def test_candidates_are_ordered_as_the_ranked_list(plain_page: str) -> None:
@@ -91,21 +102,32 @@ def test_self_contained_check_catches_external_references() -> None:
 
 
 def test_fields_outside_the_whitelist_never_reach_the_map(
-    plain_page: str, candidates: gpd.GeoDataFrame
+    owned_result_dir: Path, tmp_path: Path
 ) -> None:
-    assert "owner_name" not in plain_page
-    assert "Eigenaarsnaam" not in plain_page
-    assert candidates["owner_name"].iloc[0] not in plain_page
+    plain_page = render_map(owned_result_dir, tmp_path / "m.html").read_text("utf-8")
+    candidates = gpd.read_file(owned_result_dir / "candidates.gpkg")
+    summary = json.loads((owned_result_dir / "summary.json").read_text("utf-8"))
+    assert PERSON_COLUMN not in plain_page
+    assert PERSON_NAME not in plain_page
+    assert PERSON_COLUMN not in candidates.columns
     fields = [f["key"] for f in _data_of(plain_page)["meta"]["fields"]]
-    assert fields == ["owner_class", "year_built"]
+    assert fields == summary["map_fields"]
+    assert "owner_class" in fields
+    assert candidates["owner_class"].notna().all()
+    assert set(candidates["owner_class"]) == {
+        "gemeente",
+        "corporatie",
+        "particulier",
+        "rijk",
+    }
 
 
 def test_personal_fields_are_refused_even_when_whitelisted(
     result_dir: Path, tmp_path: Path
 ) -> None:
     folder = _copy(result_dir, tmp_path)
-    _edit_summary(folder, map_fields=["owner_class", "owner_name"])
-    with pytest.raises(ConfigError, match="owner_name"):
+    _edit_summary(folder, map_fields=["owner_class", PERSON_COLUMN])
+    with pytest.raises(ConfigError, match=PERSON_COLUMN):
         render_map(folder, tmp_path / "map.html")
     assert not (tmp_path / "map.html").exists()
 
@@ -209,10 +231,11 @@ def test_missing_files_and_columns_are_reported(
         render_map(folder, tmp_path / "m.html")
     folder = _copy(result_dir, tmp_path / "b")
     frame = gpd.read_file(folder / "candidates.gpkg", layer="candidates")
-    frame.drop(columns=["reason_nl", "OBJ-OPP"]).to_file(
+    rule = json.loads((folder / "summary.json").read_text("utf-8"))["rules"][0]["id"]
+    frame.drop(columns=["reason_nl", rule]).to_file(
         folder / "candidates.gpkg", layer="candidates"
     )
-    with pytest.raises(SchemaError, match=r"reason_nl, OBJ-OPP"):
+    with pytest.raises(SchemaError, match=rf"reason_nl, {rule}"):
         render_map(folder, tmp_path / "m.html")
 
 
@@ -226,8 +249,8 @@ def test_context_layers_are_optional(result_dir: Path, tmp_path: Path) -> None:
 def test_context_layers_keep_one_column(plain_page: str) -> None:
     context = _data_of(plain_page)["context"]
     assert set(context) == {"boundary", "zoning", "buildings"}
-    assert {f["properties"]["main_group"] for f in context["zoning"]["features"]} == {
-        "Wonen",
-        "Gemengd",
-    }
+    groups = {f["properties"]["main_group"] for f in context["zoning"]["features"]}
+    assert {"wonen", "groen", "verkeer"} <= groups
+    for layer in context.values():
+        assert all(len(f["properties"]) <= 1 for f in layer["features"])
     assert context["buildings"]["features"][0]["properties"] == {}
