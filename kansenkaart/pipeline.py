@@ -25,7 +25,12 @@ import pandas as pd
 from kansenkaart.candidates import assign_municipality, build_candidates, select_in_area
 from kansenkaart.datasets import scan_path
 from kansenkaart.errors import ConfigError, DataSourceError
-from kansenkaart.results import ScanResult, build_summary, write_results
+from kansenkaart.results import (
+    ScanResult,
+    build_summary,
+    check_output_dir,
+    write_results,
+)
 from kansenkaart.results.assemble import assemble_candidates
 from kansenkaart.rules.definition import ScanDefinition, load_scan
 from kansenkaart.rules.engine import RuleTable, evaluate_rules
@@ -274,9 +279,11 @@ def scan_to_folder(
     scan, inputs
         As for :func:`run_scan`.
     out_dir : str or Path
-        The result folder; written all or nothing.
+        The result folder; written all or nothing, checked before any data
+        is read.
     overwrite : bool, default False
-        Replace an existing result folder.
+        Replace a previous result folder (only the files a scan writes; see
+        :mod:`kansenkaart.results.folder`).
     map_options : mapping, optional
         Options of :func:`kansenkaart.render.render_map`; the map is written
         into the folder before it is moved into place.
@@ -288,6 +295,9 @@ def scan_to_folder(
     tuple of (ScanResult, Path)
         The result and the folder written.
     """
+    sources = [path for _, path in inputs.files()]
+    # refuse an unusable or protected --out before any data is read
+    check_output_dir(Path(out_dir), overwrite=overwrite, inputs=sources)
     result = run_scan(scan, inputs, **options)
     finish = None
     if map_options is not None:
@@ -296,7 +306,9 @@ def scan_to_folder(
         def finish(tmp: Path) -> None:
             render_map(tmp, tmp / "map.html", **dict(map_options))
 
-    path = write_results(result, out_dir, overwrite=overwrite, finish=finish)
+    path = write_results(
+        result, out_dir, overwrite=overwrite, finish=finish, inputs=sources
+    )
     return result, path
 
 

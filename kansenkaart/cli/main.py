@@ -2,13 +2,17 @@
 
 Commands only parse options, call one library function and report. Errors of
 the package (:class:`kansenkaart.errors.KansenkaartError`) are printed without
-a traceback and exit with status 1; ``--debug`` shows the traceback.
+a traceback and exit with status 1; ``--debug`` shows the traceback. An
+interrupt (Ctrl+C) exits with status 130 without a traceback. Warnings are
+printed as one line (their category and message), never with a Python source
+line.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -31,6 +35,21 @@ class _Group(click.Group):
             click.echo(f"Error: {err}", err=True)
             click.echo("(run with --debug for the full traceback)", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; nothing was written.", err=True)
+            sys.exit(130)
+
+
+def _show_warning(  # noqa: PLR0913, PLR0917 - the signature of warnings.showwarning
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Log a warning as one line: its category and message, no source line."""
+    logging.getLogger("kansenkaart").warning("%s: %s", category.__name__, message)
 
 
 def _configure_logging(verbose: int, quiet: int) -> None:
@@ -40,7 +59,7 @@ def _configure_logging(verbose: int, quiet: int) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.captureWarnings(True)
+    warnings.showwarning = _show_warning
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

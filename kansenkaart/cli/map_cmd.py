@@ -11,21 +11,13 @@ from pathlib import Path
 
 import click
 
+from kansenkaart.cli.options import InputFile
 from kansenkaart.errors import ConfigError
 from kansenkaart.render import check_passphrase, render_map
+from kansenkaart.render._crypto import read_passphrase_file
 from kansenkaart.render.map import TILES_WARNING
 
 __all__ = ["map_command"]
-
-
-def _read_passphrase_file(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines or not lines[0]:
-        msg = f"{path}: the first line should hold the passphrase, but it is empty."
-        raise ConfigError(msg)
-    passphrase = lines[0]
-    check_passphrase(passphrase)
-    return passphrase
 
 
 def _checked(value: str) -> str:
@@ -63,12 +55,17 @@ def _prompt_passphrase() -> str:
 @click.option("--encrypt", is_flag=True, help="Encrypt; asks for a passphrase.")
 @click.option(
     "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the passphrase from the first line of this file (implies --encrypt).",
+    type=InputFile(),
+    help="Read the passphrase from the first line of this file (implies "
+    "--encrypt; UTF-8 or Windows cp1252, trailing spaces ignored).",
 )
 @click.option("--tiles", metavar="URL", help="External XYZ basemap (reveals area).")
 @click.option("--title", help="Map title (default: the scan's title).")
-@click.option("--overwrite", is_flag=True, help="Replace OUT when it exists.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace OUT when it is a map kansenkaart wrote (never another file).",
+)
 def map_command(  # noqa: PLR0917 - click passes each option as an argument
     result_dir: Path,
     out: Path,
@@ -86,7 +83,7 @@ def map_command(  # noqa: PLR0917 - click passes each option as an argument
     """
     passphrase = None
     if passphrase_file is not None:
-        passphrase = _read_passphrase_file(passphrase_file)
+        passphrase = read_passphrase_file(passphrase_file)
     elif encrypt:
         passphrase = _prompt_passphrase()
     if tiles:

@@ -8,19 +8,18 @@ from typing import Any
 
 import click
 
+from kansenkaart.cli.options import (
+    ISO_DATE,
+    NON_NEGATIVE,
+    InputFile,
+    LayerPair,
+    OutputFolder,
+)
+
 __all__ = ["rules", "scan"]
 
-_PATH = click.Path(path_type=Path)
-
-
-def _layer_pairs(values: tuple[str, ...]) -> dict[str, Path]:
-    out = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"{value!r}: write NAME=PATH, e.g. noise=lden.tif")
-        out[name.strip()] = Path(path.strip())
-    return out
+_FILE = InputFile()
+_FILE_OR_FOLDER = InputFile(dir_okay=True)
 
 
 def _common(func: Any) -> Any:
@@ -28,40 +27,41 @@ def _common(func: Any) -> Any:
         click.option(
             "--buildings",
             multiple=True,
-            type=_PATH,
+            type=_FILE_OR_FOLDER,
             help="BAG / bag-light / LV-BAG XML / 3DBAG file (repeatable).",
         ),
         click.option(
             "--parcels",
             multiple=True,
-            type=_PATH,
+            type=_FILE,
             help="DKK parcels, GeoPackage or GML (repeatable).",
         ),
         click.option(
             "--zoning",
             multiple=True,
-            type=_PATH,
+            type=_FILE,
             help="IMRO plan, GML or GeoPackage (repeatable).",
         ),
         click.option(
             "--layer",
             "layer",
             multiple=True,
-            metavar="NAME=PATH",
-            help="Other layer, e.g. natura2000=n2k.gpkg, noise=lden.tif (repeatable).",
+            type=LayerPair(),
+            help="Other layer, e.g. natura2000=n2k.gpkg, noise=lden.tif, "
+            "buurten=buurten.gpkg (repeatable).",
         ),
         click.option(
             "--ownership",
-            type=_PATH,
+            type=_FILE,
             help="Ownership table (CSV/GeoPackage: parcel id, owner class).",
         ),
         click.option(
-            "--vacancy", type=_PATH, help="Vacancy table (CSV: BAG id, vacant since)."
+            "--vacancy", type=_FILE, help="Vacancy table (CSV: BAG id, vacant since)."
         ),
         click.option(
             "--scan",
             "scan_file",
-            type=_PATH,
+            type=_FILE,
             help="Scan definition (TOML); the shipped one by default.",
         ),
         click.option(
@@ -70,28 +70,33 @@ def _common(func: Any) -> Any:
         click.option(
             "--out",
             "out_dir",
-            type=_PATH,
+            type=OutputFolder(),
             help="Output folder (default: a new folder here).",
         ),
         click.option(
-            "--overwrite", is_flag=True, help="Replace an existing output folder."
+            "--overwrite",
+            is_flag=True,
+            help="Replace a previous result folder: only the files a scan "
+            "writes; a folder holding other files is refused.",
         ),
         click.option(
             "--sensitivity",
-            type=int,
+            type=NON_NEGATIVE,
             default=0,
             show_default=True,
             help="Monte Carlo runs of weight perturbation (±25 %).",
         ),
         click.option(
             "--seed",
-            type=int,
+            type=NON_NEGATIVE,
             default=0,
             show_default=True,
             help="Seed of the sensitivity runs.",
         ),
         click.option(
-            "--reference-date", help="'Today' for vacancy durations (YYYY-MM-DD)."
+            "--reference-date",
+            type=ISO_DATE,
+            help="'Today' for vacancy durations (YYYY-MM-DD).",
         ),
         click.option(
             "--engine",
@@ -122,10 +127,9 @@ def _common(func: Any) -> Any:
 
 def _run(default_scan: str, opts: dict[str, Any]) -> Path:
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
-    from kansenkaart.results import check_output_dir  # noqa: PLC0415
     from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
 
-    layers = _layer_pairs(opts["layer"])
+    layers = dict(opts["layer"])
     for name in ("ownership", "vacancy"):
         if opts.get(name):
             layers[name] = opts[name]
@@ -139,7 +143,6 @@ def _run(default_scan: str, opts: dict[str, Any]) -> Path:
     out = opts["out_dir"] or Path(
         f"kansenkaart-{default_scan}-{datetime.now():%Y%m%d-%H%M%S}"
     )
-    check_output_dir(out, overwrite=opts["overwrite"])
     return _execute(
         opts.get("scan_file") or scan_path(default_scan),
         inputs,
@@ -187,7 +190,9 @@ def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> P
 
 
 @click.group(invoke_without_command=True)
-@click.option("--out", "out_dir", type=_PATH, help="Output folder for the default run.")
+@click.option(
+    "--out", "out_dir", type=OutputFolder(), help="Output folder for the default run."
+)
 @click.option(
     "--map/--no-map",
     "make_map",
@@ -251,7 +256,7 @@ def rules() -> None:
 @click.option(
     "--scan",
     "scan_file",
-    type=_PATH,
+    type=_FILE,
     help="Scan definition (TOML); default: objectscan.",
 )
 def rules_list(scan_file: Path | None) -> None:

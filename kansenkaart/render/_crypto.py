@@ -17,6 +17,7 @@ import os
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +33,7 @@ __all__ = [
     "check_passphrase",
     "decrypt_page",
     "encrypt_page",
+    "read_passphrase_file",
 ]
 
 #: PBKDF2-HMAC-SHA256 iterations (OWASP 2023 advice for SHA-256: 600,000).
@@ -108,6 +110,41 @@ def check_passphrase(passphrase: str) -> None:
     if problems:
         msg = f"The passphrase is too weak: {'; '.join(problems)}. {_ADVICE}"
         raise ConfigError(msg)
+
+
+def read_passphrase_file(path: Path) -> str:
+    """The passphrase on the first line of ``path``, as the page will see it typed.
+
+    Reads UTF-8 with or without a byte order mark, falling back to Windows
+    cp1252; strips trailing spaces, tabs and the CR of Windows line ends; and
+    NFC-normalises the text exactly as the loader page normalises what is
+    typed (``String.prototype.normalize("NFC")``).
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read, its first line is empty, or the
+        passphrase is weak (:func:`check_passphrase`).
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        msg = f"--passphrase-file {path}: cannot be read ({err.strerror or err})."
+        raise ConfigError(msg) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    lines = text.splitlines()
+    passphrase = unicodedata.normalize("NFC", lines[0].rstrip()) if lines else ""
+    if not passphrase:
+        msg = (
+            f"--passphrase-file {path}: the first line should hold the "
+            "passphrase, but it is empty."
+        )
+        raise ConfigError(msg)
+    check_passphrase(passphrase)
+    return passphrase
 
 
 def _derive_key(passphrase: str, salt: bytes, iterations: int) -> bytes:

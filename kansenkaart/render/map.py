@@ -27,6 +27,19 @@ TILES_WARNING = (
 )
 
 
+#: Texts of which one is in every page :func:`render_map` writes.
+_SIGNATURES = (b"kansenkaart map", b"kansenkaart encrypted map loader")
+
+
+def is_kansenkaart_html(path: Path) -> bool:
+    """Whether ``path`` is a file that :func:`render_map` wrote (a map or loader)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        data = fh.read()
+    return any(sig in data for sig in _SIGNATURES)
+
+
 def _check_output(out: Path, *, overwrite: bool) -> Path:
     out = Path(out)
     if out.suffix.lower() not in {".html", ".htm"}:
@@ -34,6 +47,12 @@ def _check_output(out: Path, *, overwrite: bool) -> Path:
         raise ConfigError(msg)
     if out.exists() and not overwrite:
         msg = f"{out}: already exists. Choose another name or pass --overwrite."
+        raise ConfigError(msg)
+    if out.exists() and not is_kansenkaart_html(out):
+        msg = (
+            f"{out}: will not overwrite: it is not a map written by kansenkaart. "
+            "--overwrite only replaces a map this tool wrote; choose another name."
+        )
         raise ConfigError(msg)
     if not out.parent.is_dir():
         msg = f"{out.parent}: folder does not exist. Create it first."

@@ -20,12 +20,15 @@ from kansenkaart.results.model import (
 )
 from kansenkaart.results.read import read_result
 from kansenkaart.results.summary import build_summary, file_sha256
-from kansenkaart.results.write import check_output_dir, write_results
+from kansenkaart.results.folder import MARKER, RESULT_FILES, check_output_dir
+from kansenkaart.results.write import write_results
 
 __all__ = [
     "CONTEXT_LAYERS",
     "FIXED_COLUMNS",
+    "MARKER",
     "OUTCOME_ORDER",
+    "RESULT_FILES",
     "ScanResult",
     "build_summary",
     "check_output_dir",

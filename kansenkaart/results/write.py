@@ -10,7 +10,7 @@ import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from kansenkaart.errors import ConfigError
+from kansenkaart.results.folder import check_output_dir, swap_into_place, write_marker
 from kansenkaart.results.model import ScanResult, order_candidates
 
 if TYPE_CHECKING:
@@ -27,15 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["check_output_dir", "write_results"]
 
 logger = logging.getLogger(__name__)
-
-
-def check_output_dir(out_dir: Path, *, overwrite: bool) -> None:
-    """Refuse an existing output folder unless ``overwrite`` is set."""
-    if out_dir.exists() and not overwrite:
-        msg = (
-            f"{out_dir} already exists. Choose another --out folder or add --overwrite."
-        )
-        raise ConfigError(msg)
 
 
 def _table(cand: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -95,6 +86,7 @@ def write_results(
     *,
     overwrite: bool = False,
     finish: Callable[[Path], None] | None = None,
+    inputs: Iterable[Path] = (),
 ) -> Path:
     """Write ``result`` into ``out_dir``, all or nothing.
 
@@ -102,7 +94,10 @@ def write_results(
     (with x/y of a representative point, byte-identical for identical
     inputs), ``candidates.xlsx``, ``summary.json``, ``context.gpkg`` (layers
     for the map) and, with sensitivity, ``leave_one_rule_out.csv``; with
-    ``map_options`` also ``map.html``.
+    ``map_options`` also ``map.html``; and the marker file of
+    :mod:`kansenkaart.results.folder`. ``overwrite`` replaces only a previous
+    result folder (see :func:`~kansenkaart.results.folder.check_output_dir`;
+    ``inputs`` are the files a replaced folder must not hold).
 
     Returns
     -------
@@ -110,7 +105,7 @@ def write_results(
         The output folder.
     """
     out_dir = Path(out_dir)
-    check_output_dir(out_dir, overwrite=overwrite)
+    check_output_dir(out_dir, overwrite=overwrite, inputs=inputs)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -138,9 +133,8 @@ def write_results(
         )
         if finish is not None:
             finish(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
+        write_marker(tmp)
+        swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

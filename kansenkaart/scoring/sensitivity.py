@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -11,18 +13,101 @@ from kansenkaart.scoring.score import rank_candidates, score_candidates
 __all__ = ["leave_one_rule_out", "weight_sensitivity"]
 
 
-def weight_sensitivity(
+#: Ranks held in memory at once (runs x candidates) while streaming runs.
+BLOCK_ENTRIES = 1 << 22
+
+
+def _factor_blocks(
+    seed: int, runs: int, n_rules: int, spread_share: float, block: int
+) -> Iterator[np.ndarray]:
+    """The seeded weight factors, ``block`` runs at a time (the same stream as
+    one draw of ``runs`` rows)."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, runs, block):
+        size = min(block, runs - start)
+        yield rng.uniform(1 - spread_share, 1 + spread_share, size=(size, n_rules))
+
+
+def _block_ranks(
+    values: np.ndarray, w0: np.ndarray, factors: np.ndarray, order_ids: np.ndarray
+) -> np.ndarray:
+    n = values.shape[0]
+    ranks = np.empty((len(factors), n), dtype=np.int64)
+    for i, f in enumerate(factors):  # loop over runs, not over geometries
+        w = w0 * f
+        s = values @ w / w.sum()
+        order = np.lexsort((order_ids, -s))
+        ranks[i, order] = np.arange(1, n + 1)
+    return ranks
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Linear interpolation exactly as :func:`numpy.percentile` computes it."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _percentiles(
+    counts: np.ndarray, offsets: np.ndarray, lows: np.ndarray, runs: int, q: float
+) -> np.ndarray:
+    """Percentile ``q`` per candidate from its rank histogram (numpy's 'linear')."""
+    cum = np.cumsum(counts)
+    h = (runs - 1) * q / 100
+    lo = int(np.floor(h))
+    hi = min(lo + 1, runs - 1)
+    base = np.arange(len(offsets)) * runs
+
+    def order_stat(k: int) -> np.ndarray:
+        pos = np.searchsorted(cum, base + k + 1, side="left")
+        return (pos - offsets + lows).astype(float)
+
+    return _lerp(order_stat(lo), order_stat(hi), h - lo)
+
+
+def _rank_stats(
+    values: np.ndarray,
+    w0: np.ndarray,
+    order_ids: np.ndarray,
+    blocks: Callable[[], Iterator[np.ndarray]],
+    top_k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stream the runs twice: rank range and top-k count, then rank histograms."""
+    n = values.shape[0]
+    lows, highs = np.full(n, n + 1), np.zeros(n, dtype=np.int64)
+    in_top = np.zeros(n, dtype=np.int64)
+    for factors in blocks():
+        ranks = _block_ranks(values, w0, factors, order_ids)
+        lows = np.minimum(lows, ranks.min(axis=0))
+        highs = np.maximum(highs, ranks.max(axis=0))
+        in_top += (ranks <= top_k).sum(axis=0)
+    widths = highs - lows + 1
+    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    counts = np.zeros(int(widths.sum()), dtype=np.int64)
+    for factors in blocks():
+        ranks = _block_ranks(values, w0, factors, order_ids)
+        idx = (offsets + ranks - lows).ravel()
+        counts += np.bincount(idx, minlength=len(counts))
+    return in_top, counts, offsets, lows
+
+
+def weight_sensitivity(  # noqa: PLR0913 - keyword options of one analysis
     table: RuleTable,
     *,
     runs: int,
     top_k: int,
     spread_share: float = 0.25,
     seed: int = 0,
+    block_runs: int | None = None,
 ) -> pd.DataFrame:
     """Perturb the score weights and record how stable each rank is.
 
     Each run multiplies every score weight by a factor drawn uniformly from
-    ``[1 - spread_share, 1 + spread_share]`` (seeded).
+    ``[1 - spread_share, 1 + spread_share]`` (seeded). The runs are streamed
+    in blocks of ``block_runs`` (by default as many as fit in
+    :data:`BLOCK_ENTRIES` ranks), so memory does not grow with ``runs``: each
+    candidate keeps a histogram of the ranks it reached, from which the
+    percentiles are exact (numpy's linear interpolation). The results do not
+    depend on the block size.
 
     Returns
     -------
@@ -37,24 +122,20 @@ def weight_sensitivity(
     out = pd.DataFrame(
         index=base.index, columns=["topk_share", "rank_p5", "rank_p95"], dtype="Float64"
     )
-    if not rules or not len(ids):
+    if not rules or not len(ids) or runs <= 0:
         return out
     values = table.values.loc[ids, [r.id for r in rules]].astype(float).to_numpy()
     w0 = np.array([r.weight for r in rules])
-    rng = np.random.default_rng(seed)
-    factors = rng.uniform(1 - spread_share, 1 + spread_share, size=(runs, len(rules)))
+    block = max(1, block_runs or BLOCK_ENTRIES // len(ids))
+
+    def blocks() -> Iterator[np.ndarray]:
+        return _factor_blocks(seed, runs, len(rules), spread_share, block)
+
     order_ids = np.asarray(ids.astype(str))
-    ranks = np.empty((runs, len(ids)))
-    for i, f in enumerate(factors):  # loop over runs, not over geometries
-        w = w0 * f
-        s = values @ w / w.sum()
-        order = np.lexsort((order_ids, -s))
-        r = np.empty(len(ids))
-        r[order] = np.arange(1, len(ids) + 1)
-        ranks[i] = r
-    out.loc[ids, "topk_share"] = (ranks <= top_k).mean(axis=0)
-    out.loc[ids, "rank_p5"] = np.percentile(ranks, 5, axis=0)
-    out.loc[ids, "rank_p95"] = np.percentile(ranks, 95, axis=0)
+    in_top, counts, offsets, lows = _rank_stats(values, w0, order_ids, blocks, top_k)
+    out.loc[ids, "topk_share"] = in_top / runs
+    out.loc[ids, "rank_p5"] = _percentiles(counts, offsets, lows, runs, 5)
+    out.loc[ids, "rank_p95"] = _percentiles(counts, offsets, lows, runs, 95)
     return out
 
 

@@ -104,8 +104,20 @@ def test_tiles_print_a_warning(result_dir: Path, tmp_path: Path) -> None:  # noq
 
 def test_existing_output_needs_overwrite(result_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     out = tmp_path / "m.html"
-    out.write_text("old", "utf-8")
+    assert _invoke([result_dir, "--out", out]).exit_code == 0
     result = _invoke([result_dir, "--out", out])
     assert result.exit_code == 1
     assert isinstance(result.exception, ConfigError)
     assert _invoke([result_dir, "--out", out, "--overwrite"]).exit_code == 0
+
+
+def test_overwrite_never_replaces_a_file_the_tool_did_not_write(
+    result_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "notulen.html"
+    out.write_text("<html>notulen van de raad</html>", "utf-8")
+    result = _invoke([result_dir, "--out", out, "--overwrite"])
+    assert result.exit_code == 1
+    assert "not a map written by kansenkaart" in str(result.exception)
+    assert out.read_text("utf-8") == "<html>notulen van de raad</html>"
