@@ -40,7 +40,7 @@ class _Group(click.Group):
             sys.exit(130)
 
 
-def _show_warning(  # noqa: PLR0913, PLR0917 - the signature of warnings.showwarning
+def _show_warning(  # noqa: PLR0917 - the signature of warnings.showwarning
     message: Warning | str,
     category: type[Warning],
     filename: str,

@@ -19,8 +19,8 @@ from kansenkaart.errors import ConfigError
 __all__ = [
     "ISO_DATE",
     "NON_NEGATIVE",
-    "IsoDate",
     "InputFile",
+    "IsoDate",
     "LayerPair",
     "OutputFolder",
 ]
@@ -116,7 +116,9 @@ class OutputFolder(click.ParamType):
 
         path = Path(value)
         if path.exists() and not path.is_dir():
-            self.fail(f"{value}: is a file, not a folder. Give a folder name.", param, ctx)
+            self.fail(
+                f"{value}: is a file, not a folder. Give a folder name.", param, ctx
+            )
         try:
             check_writable(path, what="")
         except ConfigError as err:

@@ -11,6 +11,7 @@ A result folder holds ``candidates.gpkg`` (layer ``candidates``, EPSG:28992),
 
 from __future__ import annotations
 
+from kansenkaart.results.folder import MARKER, RESULT_FILES, check_output_dir
 from kansenkaart.results.model import (
     CONTEXT_LAYERS,
     FIXED_COLUMNS,
@@ -20,7 +21,6 @@ from kansenkaart.results.model import (
 )
 from kansenkaart.results.read import read_result
 from kansenkaart.results.summary import build_summary, file_sha256
-from kansenkaart.results.folder import MARKER, RESULT_FILES, check_output_dir
 from kansenkaart.results.write import write_results
 
 __all__ = [

@@ -196,4 +196,6 @@ def swap_into_place(tmp: Path, out_dir: Path) -> None:
     try:
         aside.rmdir()
     except OSError:
-        logger.warning("left %s in place: it holds files kansenkaart did not write", aside)
+        logger.warning(
+            "left %s in place: it holds files kansenkaart did not write", aside
+        )

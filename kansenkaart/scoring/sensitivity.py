@@ -90,7 +90,7 @@ def _rank_stats(
     return in_top, counts, offsets, lows
 
 
-def weight_sensitivity(  # noqa: PLR0913 - keyword options of one analysis
+def weight_sensitivity(
     table: RuleTable,
     *,
     runs: int,
