@@ -25,6 +25,7 @@ import pandas as pd
 from kansenkaart.candidates import assign_municipality, build_candidates, select_in_area
 from kansenkaart.datasets import scan_path
 from kansenkaart.errors import ConfigError, DataSourceError
+from kansenkaart.joins import check_joins
 from kansenkaart.results import (
     ScanResult,
     build_summary,
@@ -32,6 +33,7 @@ from kansenkaart.results import (
     write_results,
 )
 from kansenkaart.results.assemble import assemble_candidates
+from kansenkaart.results.summary import layer_accounting
 from kansenkaart.rules.definition import ScanDefinition, load_scan
 from kansenkaart.rules.engine import RuleTable, evaluate_rules
 from kansenkaart.rules.predicates import ScanContext
@@ -41,6 +43,7 @@ from kansenkaart.sources.layers import (
     Progress,
     ScanInputs,
     area_polygon,
+    check_area,
     load_layers,
 )
 
@@ -136,12 +139,27 @@ def scan_candidates(
         derive_uses=scan.derive_uses,
         scan_name=scan.name,
     )
-    if area is not None:
-        cand = select_in_area(cand, area_polygon(area, layers))
     municipalities = layers.get("municipalities")
-    return assign_municipality(
+    cand = assign_municipality(
         cand, municipalities if isinstance(municipalities, gpd.GeoDataFrame) else None
     )
+    if area is None:
+        return cand
+    inside = select_in_area(cand, area_polygon(area, layers))
+    if len(cand) and not len(inside):
+        codes = sorted(cand["municipality_code"].dropna().unique())
+        where = (
+            f"the candidates lie in {', '.join(codes)}"
+            if codes
+            else "the candidates lie elsewhere (add --layer municipalities=FILE "
+            "to see which municipalities they are in)"
+        )
+        msg = (
+            f"--area {area}: no candidate lies inside this area; {where}. "
+            "Give an area that overlaps the inputs."
+        )
+        raise ConfigError(msg)
+    return inside
 
 
 def _reference_date(scan: ScanDefinition, reference_date: str | None) -> pd.Timestamp:
@@ -210,6 +228,7 @@ def run_scan(
     """
     if not isinstance(scan, ScanDefinition):
         scan = load_scan(scan)
+    check_area(inputs.area)
     layers = load_scan_layers(scan, inputs, progress=progress)
     _step(progress, "kandidaten bepalen")
     cand = scan_candidates(scan, layers, inputs.area)
@@ -220,6 +239,7 @@ def run_scan(
         horizon_years=scan.horizon_years,
         reference_date=ref,
     )
+    joins = check_joins(cand, layers)
     cand = _attach_owner(cand, ctx)
     _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
     table = _evaluate(
@@ -249,6 +269,8 @@ def run_scan(
         area=area_file if area_file is not None and area_file.exists() else None,
         n_in=len(cand),
         reference_date=ref.date().isoformat(),
+        accounting=layer_accounting(layers, unit=scan.unit, n_candidates=len(cand)),
+        joins=joins,
     )
     if sensitivity_runs:
         summary["sensitivity"] = {

@@ -129,11 +129,46 @@ def _from_columns(fields: set[str]) -> str:
         return "3dbag-gpkg"
     if {"gebruiksdoel", "aantal_verblijfsobjecten"} <= lower:
         return "bag-light"
-    if "kadastralegrootteWaarde".lower() in lower and "perceelnummer" in lower:
-        return "dkk-gpkg"
+    if {f.replace("_", "") for f in lower} & _DKK_HINTS:
+        return "dkk-gpkg"  # its reader names any missing DKK column
     if "owner_class" in lower or "eigenaarklasse" in lower:
         return "ownership"
     return "vector"
+
+
+#: Columns only a DKK parcel layer has (lower case, underscores removed).
+_DKK_HINTS = frozenset(
+    {"perceelnummer", "kadastralegroottewaarde", "akrkadastralegemeentecodewaarde"}
+)
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a missing, looping, empty or unreadable path with its reason."""
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            msg = f"{path}: a symbolic link that points to itself (a symlink loop)."
+            raise DataSourceError(msg) from None
+        except OSError:
+            msg = f"{path}: a symbolic link to a file that does not exist."
+            raise DataSourceError(msg) from None
+    if not path.exists():
+        msg = f"{path}: file not found. Check the path."
+        raise DataSourceError(msg)
+    if path.is_file() and path.stat().st_size == 0:
+        msg = f"{path}: empty file (0 bytes). Download or export it again."
+        raise DataSourceError(msg)
+
+
+def _from_folder(path: Path) -> str:
+    if any(p.suffix.lower() in (".xml", ".zip") for p in path.iterdir()):
+        return "lvbag-xml"
+    msg = (
+        f"{path}: is a folder, not a file (and holds no LV-BAG XML files). "
+        "Give the file itself."
+    )
+    raise DataSourceError(msg)
 
 
 def _from_zip(path: Path) -> str:
@@ -240,16 +275,17 @@ def detect_format(path: str | Path) -> Detected:
     ('parcels', 'dkk-gpkg')
     """
     path = Path(path)
-    if not path.exists():
-        msg = f"{path}: file not found. Check the path."
-        raise DataSourceError(msg)
+    _check_path(path)
     if path.is_dir():
-        fmt: str | None = "lvbag-xml"
+        fmt: str | None = _from_folder(path)
     else:
         finder = _BY_EXTENSION.get(_suffix(path))
         if finder is None:
             raise _unsupported(path)
         fmt = finder(path)
+    if fmt is None and not _head(path, 4096).strip("\ufeff \t\r\n\x00"):
+        msg = f"{path}: empty file (no XML content). Download or export it again."
+        raise DataSourceError(msg)
     if fmt is None:
         msg = (
             f"{path}: an XML/GML file that is neither IMRO, DKK kadastrale kaart "

@@ -236,7 +236,9 @@ _GPKG_FIELDS: dict[str, tuple[str, ...]] = {
         "oppervlakte",
     ),
 }
-_REQUIRED = ("cadastral_object_id", "akr", "section", "parcel_number")
+#: The kadastrale aanduiding: ``parcel_id`` is derived from it, so a GeoPackage
+#: that GDAL converted from DKK GML (without the object id) is read too.
+_REQUIRED = ("akr", "section", "parcel_number")
 _LAYER_NAMES = ("perceel", "percelen", "kadastraal_perceel", "kadastrale_percelen")
 
 
@@ -314,8 +316,9 @@ def read_dkk_gpkg(
     DataSourceError
         When the file or layer cannot be read.
     SchemaError
-        When the AKR code, sectie, perceelnummer or identificatie columns are
-        missing.
+        When the AKR code, sectie or perceelnummer columns are missing (the
+        object id ``identificatie`` may be missing: ``cadastral_object_id`` is
+        then null and ``parcel_id`` still follows from the aanduiding).
 
     Examples
     --------

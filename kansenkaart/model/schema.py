@@ -31,15 +31,18 @@ kept).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 __all__ = [
     "BAG_DEMOLISHED_STATUSES",
     "BAG_USE_COLUMNS",
     "BUILDINGS",
     "PARCELS",
+    "POLYGONAL",
     "SCHEMAS",
     "ZONING",
+    "Bound",
     "LayerSchema",
 ]
 
@@ -67,6 +70,35 @@ BAG_DEMOLISHED_STATUSES: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """Plausible range of a canonical numeric column (inclusive).
+
+    Values outside it are set to missing at the reading boundary (with a
+    warning naming ids and counts), never used to rank.
+
+    Attributes
+    ----------
+    low, high : float
+        Smallest and largest plausible value.
+    reason : str
+        Where the range comes from (a register's catalogue or a physical
+        limit), for the warning and the documentation.
+    """
+
+    low: float
+    high: float
+    reason: str
+
+
+#: Geometry types of a layer of areas (buildings, parcels).
+POLYGONAL: tuple[str, ...] = ("Polygon", "MultiPolygon")
+
+#: Latest plausible bouwjaar: BAG records buildings under construction with
+#: their planned year, a few years ahead at most.
+_LAST_YEAR = date.today().year + 5
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LayerSchema:
     """Columns and dtypes of one canonical layer.
@@ -79,11 +111,17 @@ class LayerSchema:
         Column that identifies a feature; duplicates are reported.
     dtypes : dict of str to str
         Every canonical column (except ``geometry``) and its pandas dtype.
+    bounds : dict of str to Bound
+        Plausible range of numeric columns (values outside become missing).
+    geometry_types : tuple of str
+        Accepted geometry types (any when empty).
     """
 
     name: str
     id_column: str
     dtypes: dict[str, str]
+    bounds: dict[str, Bound] = field(default_factory=dict)
+    geometry_types: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -105,6 +143,29 @@ BUILDINGS = LayerSchema(
         "storeys": "Int64",
         "source": "string",
     },
+    bounds={
+        "year_built": Bound(
+            1000,
+            _LAST_YEAR,
+            "BAG oorspronkelijk bouwjaar: the oldest standing buildings date from "
+            "about 1000; planned buildings a few years ahead",
+        ),
+        "floor_area_m2": Bound(
+            1,
+            1e6,
+            "BAG oppervlakte is 1..999999 m² per verblijfsobject (Catalogus BAG "
+            "2018); no building in the Netherlands has 1e6 m² of floor area",
+        ),
+        "n_units": Bound(0, 10_000, "no BAG pand holds 10,000 verblijfsobjecten"),
+        "height_m": Bound(
+            -10,
+            400,
+            "the tallest building in the Netherlands is 220 m; 3DBAG roofs can lie "
+            "a few metres below its ground estimate where AHN has few ground points",
+        ),
+        "storeys": Bound(0, 150, "the tallest building in the Netherlands has 64"),
+    },
+    geometry_types=POLYGONAL,
 )
 
 PARCELS = LayerSchema(
@@ -120,6 +181,15 @@ PARCELS = LayerSchema(
         "area_m2": "Float64",
         "source": "string",
     },
+    bounds={
+        "registered_area_m2": Bound(
+            1,
+            1e8,
+            "BRK kadastrale grootte is a whole number of m² of at least 1; the "
+            "largest parcels (Waddenzee) stay below 1e8 m²",
+        ),
+    },
+    geometry_types=POLYGONAL,
 )
 
 ZONING = LayerSchema(

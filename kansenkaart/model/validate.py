@@ -29,11 +29,13 @@ from kansenkaart.errors import (
     KansenkaartWarning,
     SchemaError,
 )
-from kansenkaart.model.schema import LayerSchema
+from kansenkaart.model.schema import Bound, LayerSchema
 
 __all__ = [
     "Finding",
     "OnInvalid",
+    "check_bounds",
+    "check_geometry_types",
     "require_columns",
     "to_canonical",
     "validate_layer",
@@ -59,12 +61,15 @@ class Finding:
         Full sentence naming the file/layer, what was found and how to fix it.
     ids : tuple of str
         Offending feature ids (all of them, not only those in the message).
+    column : str, optional
+        The column concerned (for ``implausible_value``).
     """
 
     level: Literal["error", "warning", "info"]
     code: str
     message: str
     ids: tuple[str, ...] = field(default=())
+    column: str | None = None
 
 
 def _show_ids(ids: Sequence[str]) -> str:
@@ -188,6 +193,97 @@ def _check_geometries(
     return gdf, findings
 
 
+_KIND_FIX = {
+    "buildings": "Pass the building outlines (BAG pand polygons), not their "
+    "addresses or label points.",
+    "parcels": "Pass the parcel outlines: the DKK GML itself (kansenkaart reads "
+    "begrenzingPerceel) or a GeoPackage with the perceel polygons, not the "
+    "label points GDAL makes of a DKK GML.",
+}
+
+
+def check_geometry_types(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, *, source: str
+) -> None:
+    """Refuse a layer whose geometries are not of the kind its schema needs.
+
+    Raises
+    ------
+    GeometryError
+        Naming the types found, how many, and the fix.
+    """
+    if not schema.geometry_types or not len(gdf):
+        return
+    geoms = np.asarray(gdf.geometry.values)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = pd.Series(shapely.get_type_id(geoms[present]))
+    names = types.map(dict(enumerate(_TYPE_NAMES)))
+    wrong = names[~names.isin([*schema.geometry_types, "GeometryCollection"])]
+    if len(wrong):
+        found = ", ".join(f"{n} {t}" for t, n in wrong.value_counts().items())
+        msg = (
+            f"{source}: a {schema.name} layer needs polygons, but {len(wrong)} of "
+            f"{len(names)} features are not ({found}). "
+            f"{_KIND_FIX.get(schema.name, 'Pass a layer of polygons.')}"
+        )
+        raise GeometryError(msg)
+
+
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def _out_of_bounds(values: pd.Series, bound: Bound) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    finite = numbers.notna() & np.isfinite(numbers.fillna(0).to_numpy(float))
+    inside = numbers.between(bound.low, bound.high).fillna(False)
+    bad = (values.notna() & ~inside) | (numbers.notna() & ~finite)
+    return np.asarray(bad, dtype=bool)
+
+
+def check_bounds(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, *, source: str
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Set values outside their plausible range to missing, one finding per column.
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, list of Finding)
+        The layer with implausible values nulled, and what was nulled
+        (``code="implausible_value"``; the column is in the message).
+    """
+    findings: list[Finding] = []
+    for col, bound in schema.bounds.items():
+        if col not in gdf.columns:
+            continue
+        bad = _out_of_bounds(gdf[col], bound)
+        if not bad.any():
+            continue
+        ids = gdf.loc[bad, schema.id_column].astype(str).tolist()
+        examples = gdf.loc[bad, col].head(_N_IDS_SHOWN).tolist()
+        if not findings:
+            gdf = gdf.copy()
+        gdf.loc[bad, col] = pd.NA
+        msg = (
+            f"{source}: {len(ids)} value(s) of {col} outside the plausible range "
+            f"{bound.low:g}..{bound.high:g} ({bound.reason}) were set to missing "
+            f"(ids {_show_ids(ids)}; values {', '.join(map(str, examples))}). "
+            "Correct them in the source; until then they count as unknown."
+        )
+        findings.append(
+            Finding("warning", "implausible_value", msg, tuple(ids), column=col)
+        )
+    return gdf, findings
+
+
 def _check_ids(
     gdf: gpd.GeoDataFrame, id_col: str, *, source: str
 ) -> tuple[gpd.GeoDataFrame, list[Finding]]:
@@ -214,11 +310,15 @@ def validate_layer(
     """Validate and normalise one layer at the reading boundary.
 
     Checks, in order and collecting all problems: CRS present (reprojects to
-    EPSG:28992 otherwise, logged), layer not empty (reported), empty
-    geometries (left out, reported), invalid geometries (per ``on_invalid``),
-    duplicate ids (first kept, reported). The findings are stored as a list of
-    :class:`Finding` in ``result.attrs["findings"]`` and warnings are emitted
-    for every change made to the data.
+    EPSG:28992 otherwise, logged), layer not empty (reported), geometry types
+    of the schema (polygons for buildings and parcels), empty geometries (left
+    out, reported), invalid geometries (per ``on_invalid``), duplicate ids
+    (first kept, reported) and, with a schema, values outside the plausible
+    range of their column (:attr:`LayerSchema.bounds`; set to missing,
+    reported). The number of features read is kept in ``attrs["n_read"]``.
+    The findings are stored as a list of :class:`Finding` in
+    ``result.attrs["findings"]`` and warnings are emitted for every change
+    made to the data.
 
     Parameters
     ----------
@@ -252,6 +352,7 @@ def validate_layer(
         raise ValueError(msg)
     findings: list[Finding] = list(gdf.attrs.get("findings", []))
     n_known = len(findings)
+    n_read = len(gdf)
     id_col = id_column or (schema.id_column if schema else None)
     crs_before = gdf.crs
     gdf = ensure_rd_new(gdf, source=source)
@@ -267,6 +368,8 @@ def validate_layer(
         findings.append(
             Finding("warning", "empty_layer", f"{source}: the layer holds no features.")
         )
+    if schema is not None:
+        check_geometry_types(gdf, schema, source=source)
     gdf, geom_findings = _check_geometries(
         gdf, id_col, source=source, on_invalid=on_invalid
     )
@@ -279,8 +382,11 @@ def validate_layer(
         raise GeometryError("\n".join(f.message for f in errors))
     if schema is not None:
         gdf = to_canonical(gdf, schema)
+        gdf, bound_findings = check_bounds(gdf, schema, source=source)
+        findings += bound_findings
     _emit(findings[n_known:])
     gdf.attrs["findings"] = findings
+    gdf.attrs.setdefault("n_read", n_read)
     logger.info("%s: %d features in EPSG:28992", source, len(gdf))
     return gdf
 

@@ -20,6 +20,14 @@ spreadsheet and the map read):
 ``scan_file``, ``map_fields``, ``by_municipality``
     The scan file with its hash, the fields whitelisted for the map, and the
     outcome counts per municipality.
+``accounting``
+    Per input layer: features ``read``, ``dropped`` (count per reason, e.g.
+    ``empty_geometry``, ``duplicate_id``), ``set_missing`` (implausible
+    values per column), ``kept`` and, for the layer the candidates come
+    from, ``candidates``.
+``joins``
+    Per table joined by id (ownership, vacancy): ``id_column``, ``rows``,
+    ``candidates``, ``matched`` and ``match_rate``.
 """
 
 from __future__ import annotations
@@ -41,7 +49,10 @@ if TYPE_CHECKING:
     from kansenkaart.rules.engine import RuleTable
     from kansenkaart.sources.layers import LayerSource
 
-__all__ = ["build_summary", "file_sha256"]
+__all__ = ["build_summary", "file_sha256", "layer_accounting"]
+
+#: Findings of validation that remove features, by code.
+_DROPPING = ("empty_geometry", "duplicate_id", "invalid_geometry")
 
 
 def file_sha256(path: Path) -> str:
@@ -102,6 +113,52 @@ def _inputs(
     return entries
 
 
+def _layer_entry(layer: Any) -> dict[str, Any]:
+    findings = layer.attrs.get("findings", [])
+    dropped: dict[str, int] = {}
+    missing: dict[str, int] = {}
+    for f in findings:
+        if f.code == "implausible_value" and f.column:
+            missing[f.column] = missing.get(f.column, 0) + len(f.ids)
+        elif f.code in _DROPPING and (
+            f.code != "invalid_geometry" or ": dropped " in f.message
+        ):
+            dropped[f.code] = dropped.get(f.code, 0) + len(f.ids)
+    return {
+        "read": int(layer.attrs.get("n_read", len(layer))),
+        "dropped": dropped,
+        "set_missing": missing,
+        "kept": len(layer),
+    }
+
+
+def layer_accounting(
+    layers: Any, *, unit: str, n_candidates: int
+) -> dict[str, dict[str, Any]]:
+    """Per vector or table layer: read, dropped per reason, kept, candidates.
+
+    Parameters
+    ----------
+    layers : Layers
+        The scan's layers (their ``attrs`` hold validation findings).
+    unit : str
+        The layer the candidates come from (``buildings``, ``parcels``, ...).
+    n_candidates : int
+        Candidates that entered the rules.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    out = {}
+    for name, layer in layers.items():
+        if not isinstance(layer, pd.DataFrame):
+            continue
+        entry = _layer_entry(layer)
+        if name == unit:
+            entry["candidates"] = n_candidates
+        out[name] = entry
+    return out
+
+
 def _by_municipality(out: pd.DataFrame) -> dict[str, dict[str, int]]:
     groups = out.groupby(out["municipality_code"].fillna("onbekend"))["outcome"]
     return {str(k): {o: int(v) for o, v in g.value_counts().items()} for k, g in groups}
@@ -116,6 +173,8 @@ def build_summary(
     area: Path | None,
     n_in: int,
     reference_date: str,
+    accounting: dict[str, Any] | None = None,
+    joins: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the summary of one scan and check that every candidate is counted.
 
@@ -152,6 +211,8 @@ def build_summary(
         "scan_file": {"path": str(scan.path), "sha256": scan.sha256},
         "map_fields": list(scan.map_fields),
         "by_municipality": _by_municipality(out),
+        "accounting": accounting or {},
+        "joins": joins or {},
     }
     total = sum(summary[o] for o in OUTCOMES)
     if total != n_in or out.index.has_duplicates:

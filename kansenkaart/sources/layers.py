@@ -10,6 +10,7 @@ each layer came from.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,12 @@ __all__ = [
     "Progress",
     "ScanInputs",
     "area_polygon",
+    "check_area",
     "load_layers",
 ]
+
+#: A CBS gemeente, wijk or buurt code (GM0363, WK036386, BU03638600).
+_CBS_CODE = re.compile(r"(GM|WK|BU)\d{4,8}", re.IGNORECASE)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ KNOWN_LAYERS: dict[str, LayerKind] = {
     "natura2000": "vector",
     "monuments": "vector",
     "municipalities": "vector",
+    "buurten": "vector",
+    "wijken": "vector",
     "ownership": "table",
     "vacancy": "table",
     "noise": "raster",
@@ -66,6 +73,8 @@ _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
     "natura2000": read_natura2000,
     "monuments": read_monuments,
     "municipalities": read_boundaries,
+    "buurten": read_boundaries,
+    "wijken": read_boundaries,
     "ownership": read_ownership,
     "vacancy": read_vacancy,
     "noise": Path,
@@ -273,6 +282,29 @@ def load_layers(
         if name != "area"
     )
     return Layers(values, kinds=kinds, sources=sources)
+
+
+def check_area(area: str | Path | None) -> None:
+    """Refuse an ``--area`` that is neither a CBS code nor an existing file.
+
+    Called before any data is read.
+
+    Raises
+    ------
+    ConfigError
+        When ``area`` looks like a file that does not exist.
+    """
+    if area is None:
+        return
+    text = str(area).strip()
+    if _CBS_CODE.fullmatch(text) or Path(text).exists():
+        return
+    msg = (
+        f"--area {text!r}: file not found, and not a CBS code either. Give a "
+        "polygon file that exists, or a code such as GM0363 (with the "
+        "municipalities layer) or BU03638600 (with --layer buurten=FILE)."
+    )
+    raise ConfigError(msg)
 
 
 def area_polygon(area: str | Path, layers: Mapping[str, LayerValue]) -> gpd.GeoSeries:

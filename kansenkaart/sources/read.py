@@ -62,6 +62,12 @@ def _read_kind(
     columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     detected = detect_format(path)
+    if detected.path.is_dir() and kind != "buildings":
+        msg = (
+            f"{path}: is a folder, not a file. Give the {kind} file itself "
+            "(only LV-BAG XML may be given as a folder)."
+        )
+        raise DataSourceError(msg)
     if detected.format == "canonical-parquet":
         from kansenkaart.io.parquet import detect_kind  # noqa: PLC0415
 

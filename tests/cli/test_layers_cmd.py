@@ -242,7 +242,7 @@ def test_zero_byte_geopackage(tmp_path):
     path = tmp_path / "leeg.gpkg"
     path.touch()
     message = _unreadable(path)
-    assert "cannot be opened" in message
+    assert "empty file (0 bytes)" in message
     assert "export it again" in message
 
 
