@@ -91,7 +91,9 @@ def check_joins(
     """
     report: dict[str, dict[str, Any]] = {}
     ids = pd.Index(cand.index.astype(str))
+    paths = {s.layer: s.path for s in getattr(layers, "sources", ())}
     for name, (table, id_col) in sorted(_tables(layers).items()):
+        label = f"--{name} {paths[name]}" if name in paths else f"--{name}"
         keys = pd.Index(table[id_col].dropna().astype(str).unique())
         matched = int(ids.isin(keys).sum())
         rows_matched = int(keys.isin(ids).sum())
@@ -122,7 +124,7 @@ def check_joins(
         )
         if matched == 0:
             msg = (
-                f"--{name}: none of the {len(ids)} candidates is in the table "
+                f"{label}: none of the {len(ids)} candidates is in the table "
                 f"(column {id_col!r}): {formats}. Write the ids as the candidates "
                 "do, or pass the table that belongs to these inputs."
             )
@@ -130,7 +132,7 @@ def check_joins(
         if _same_form(keys, ids):  # same id form: the table covers another area
             continue
         warnings.warn(
-            f"--{name}: only {matched} of {len(ids)} candidates ({100 * rate:.0f} %) "
+            f"{label}: only {matched} of {len(ids)} candidates ({100 * rate:.0f} %) "
             f"are in the table (column {id_col!r}); the others count as unknown. "
             f"{formats}. Check that the ids are written the same way.",
             JoinWarning,

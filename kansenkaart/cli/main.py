@@ -48,8 +48,9 @@ def _show_warning(  # noqa: PLR0917 - the signature of warnings.showwarning
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    """Log a warning as one line: its category and message, no source line."""
-    logging.getLogger("kansenkaart").warning("%s: %s", category.__name__, message)
+    """Print a warning as one line (its message), never with a source line."""
+    if logging.getLogger("kansenkaart").isEnabledFor(logging.WARNING):
+        click.echo(f"Warning: {message}", err=True)
 
 
 def _configure_logging(verbose: int, quiet: int) -> None:

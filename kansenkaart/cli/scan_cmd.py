@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,7 @@ def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> P
     with click.progressbar(
         length=len(steps) + 8,
         label=f"scan {Path(scan_file).stem}",
-        file=click.get_text_stream("stderr"),
+        file=sys.stderr,
         hidden=bool(quiet),
     ) as bar:
         result, path = scan_to_folder(

@@ -292,12 +292,17 @@ def check_area(area: str | Path | None) -> None:
     Raises
     ------
     ConfigError
-        When ``area`` looks like a file that does not exist.
+        When ``area`` looks like a file that does not exist, or is empty.
     """
     if area is None:
         return
     text = str(area).strip()
-    if _CBS_CODE.fullmatch(text) or Path(text).exists():
+    if _CBS_CODE.fullmatch(text):
+        return
+    if Path(text).is_file() and Path(text).stat().st_size == 0:
+        msg = f"--area {text}: empty file (0 bytes). Export the area polygon again."
+        raise ConfigError(msg)
+    if Path(text).exists():
         return
     msg = (
         f"--area {text!r}: file not found, and not a CBS code either. Give a "
