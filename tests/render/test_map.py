@@ -198,6 +198,11 @@ def test_existing_output_is_not_overwritten(result_dir: Path, tmp_path: Path) ->
     with pytest.raises(ConfigError, match="--overwrite"):
         render_map(result_dir, out)
     assert out.read_text("utf-8") == "keep me"
+    with pytest.raises(ConfigError, match="not a map written by kansenkaart"):
+        render_map(result_dir, out, overwrite=True)  # only a map it wrote
+    assert out.read_text("utf-8") == "keep me"
+    out.unlink()
+    render_map(result_dir, out)
     render_map(result_dir, out, overwrite=True)
     assert out.stat().st_size > 100_000
 
