@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "sources": 4,
     "synth": 4,
     "candidates": 5,
+    "joins": 5,
     "rules": 6,
     "scoring": 7,
     "results": 8,

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from kansenkaart import __version__
+from kansenkaart._version import __version__
 from kansenkaart.errors import ConfigError
 
 __all__ = [
