@@ -71,20 +71,25 @@ def _rank_stats(
     blocks: Callable[[], Iterator[np.ndarray]],
     top_k: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Stream the runs twice: rank range and top-k count, then rank histograms."""
+    """Stream the runs: rank range and top-k count, then rank histograms (the
+    second pass reuses the ranks when all runs fit in one block)."""
     n = values.shape[0]
     lows, highs = np.full(n, n + 1), np.zeros(n, dtype=np.int64)
     in_top = np.zeros(n, dtype=np.int64)
-    for factors in blocks():
+    kept: list[np.ndarray] = []  # the ranks, when all runs fit in one block
+    for i, factors in enumerate(blocks()):
         ranks = _block_ranks(values, w0, factors, order_ids)
         lows = np.minimum(lows, ranks.min(axis=0))
         highs = np.maximum(highs, ranks.max(axis=0))
         in_top += (ranks <= top_k).sum(axis=0)
+        kept = [ranks] if i == 0 else []
     widths = highs - lows + 1
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
     counts = np.zeros(int(widths.sum()), dtype=np.int64)
-    for factors in blocks():
-        ranks = _block_ranks(values, w0, factors, order_ids)
+    second = kept or (
+        _block_ranks(values, w0, factors, order_ids) for factors in blocks()
+    )
+    for ranks in second:
         idx = (offsets + ranks - lows).ravel()
         counts += np.bincount(idx, minlength=len(counts))
     return in_top, counts, offsets, lows

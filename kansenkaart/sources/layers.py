@@ -30,6 +30,7 @@ from kansenkaart.io.context import (
 from kansenkaart.io.detect import detect_format
 from kansenkaart.io.ownership import read_ownership
 from kansenkaart.io.vacancy import read_vacancy
+from kansenkaart.model.validate import Finding
 from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
 
 __all__ = [
@@ -176,11 +177,19 @@ def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         return frames[0]
     out = pd.concat(frames, ignore_index=True)
     dup = out.iloc[:, 0].duplicated(keep="first")
+    findings = [f for frame in frames for f in frame.attrs.get("findings", [])]
     if dup.any():
-        logger.warning(
-            "%d ids occur in more than one input file; kept the first", dup.sum()
-        )
-    return gpd.GeoDataFrame(out[~dup], crs=frames[0].crs)
+        ids = tuple(out.iloc[:, 0][dup].astype(str))
+        msg = f"{len(ids)} ids occur in more than one input file; kept the first"
+        logger.warning(msg)
+        findings.append(Finding("warning", "duplicate_id", msg, ids))
+    merged = gpd.GeoDataFrame(out[~dup], crs=frames[0].crs)
+    # what validation recorded per file, for the summary's accounting
+    merged.attrs = {
+        "findings": findings,
+        "n_read": sum(int(f.attrs.get("n_read", len(f))) for f in frames),
+    }
+    return merged
 
 
 def _numeric_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -691,7 +691,21 @@ def _join_recorded(name: str, matched: int) -> Callable[[Ctx, str], None]:
     return check
 
 
+def _twice_counted(ctx: Ctx, _output: str) -> None:
+    acc = _summary(ctx)["accounting"]["buildings"]
+    assert acc["read"] == 928
+    assert acc["dropped"] == {"duplicate_id": 464}
+    assert acc["candidates"] == 464
+
+
 VALUE_CASES = [
+    Case(
+        "same_buildings_file_twice",
+        lambda c: objects(c, "--buildings", str(BAG)),
+        0,
+        ("464 kandidaten",),
+        check=_twice_counted,
+    ),
     Case(
         "dkk_gpkg_converted_by_gdal",
         _with("--parcels", _dkk_gdal, "sites"),
