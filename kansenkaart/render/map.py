@@ -9,6 +9,7 @@ is asked for explicitly.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from kansenkaart.errors import ConfigError
@@ -38,6 +39,17 @@ def is_kansenkaart_html(path: Path) -> bool:
     with path.open("rb") as fh:
         data = fh.read()
     return any(sig in data for sig in _SIGNATURES)
+
+
+def _write_whole(out: Path, page: str) -> None:
+    """Write ``page`` beside ``out`` and move it into place: never half a file."""
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _check_output(out: Path, *, overwrite: bool) -> Path:
@@ -129,7 +141,7 @@ def render_map(
     page = build_page(payload, recipient=recipient, tiles=tiles)
     if passphrase is not None:
         page = encrypt_page(page, passphrase)
-    out.write_text(page, encoding="utf-8")
+    _write_whole(out, page)
     logger.info(
         "wrote %s map of %d candidates to %s (%.1f MB)",
         "an encrypted" if passphrase is not None else "a",
