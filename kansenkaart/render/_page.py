@@ -1,8 +1,9 @@
 """Assemble the self-contained map page from folium-offline and our own assets.
 
 folium-offline ships Leaflet's JavaScript and CSS inside the package and
-inlines them at render time; we include only Leaflet itself (no jQuery,
-Bootstrap or icon fonts, whose stylesheets point at font files). Our own
+inlines them at render time; we include only Leaflet itself and
+Leaflet.markercluster (no jQuery, Bootstrap or icon fonts, whose stylesheets
+point at font files). Our own
 panel, popup, legend and watermark code lives in ``static/``.
 """
 
@@ -25,6 +26,7 @@ __all__ = ["build_page", "check_self_contained", "read_static"]
 
 _LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 _LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+_CLUSTER = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/"
 # An external reference in markup outside scripts: a src or href attribute that
 # is not inline (data:) or a fragment, a CSS url(...) that is not, or @import.
 _SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script>)", re.IGNORECASE | re.DOTALL)
@@ -36,10 +38,17 @@ _EXTERNAL = re.compile(
 
 
 class _LeafletOnlyMap(offlinefolium.Map):
-    """A folium-offline map that inlines Leaflet and nothing else."""
+    """A folium-offline map that inlines Leaflet and markercluster, nothing else."""
 
-    default_js = [("leaflet", _LEAFLET_JS)]  # noqa: RUF012 - folium API
-    default_css = [("leaflet_css", _LEAFLET_CSS)]  # noqa: RUF012 - folium API
+    default_js = [  # noqa: RUF012 - folium API
+        ("leaflet", _LEAFLET_JS),
+        ("markerclusterjs", _CLUSTER + "leaflet.markercluster.js"),
+    ]
+    default_css = [  # noqa: RUF012 - folium API
+        ("leaflet_css", _LEAFLET_CSS),
+        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
+        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
+    ]
 
 
 class _MapUI(MacroElement):
@@ -68,7 +77,7 @@ class _MapUI(MacroElement):
         self._name = "KansenkaartUI"
         self._id = "ui"
         self.css = read_static("map.css")
-        self.js = read_static("map.js")
+        self.js = read_static("live.js") + "\n" + read_static("map.js")
         self.data = _json_for_script(payload)
 
 

@@ -22,6 +22,7 @@ from kansenkaart.render._privacy import check_map_fields
 from kansenkaart.results import (
     CONTEXT_LAYERS,
     OUTCOME_ORDER,
+    VALUE_PREFIX,
     ScanResult,
     order_candidates,
 )
@@ -29,7 +30,7 @@ from kansenkaart.results import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["SIMPLIFY_M", "build_payload", "context_payload"]
+__all__ = ["SIMPLIFY_M", "build_payload", "context_payload", "live_payload"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +68,13 @@ def build_payload(result: ScanResult, *, title: str | None) -> dict[str, Any]:
     strings = _StringTable()
     candidates = _candidate_columns(frame, result.rule_ids, fields, strings)
     candidates["geom"] = _encode_geometries(frame.geometry)
+    candidates["mcode"] = strings.codes(frame["municipality_code"].fillna(""))
     return {
         "meta": _meta(result, title=title, fields=fields),
         "strings": strings.values,
         "candidates": candidates,
         "context": context_payload(result.context),
+        "live": live_payload(frame, result.summary),
     }
 
 
@@ -232,3 +235,46 @@ def context_payload(context: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
         )
         out[name] = layer.__geo_interface__
     return out
+
+
+def _value_codes(series: pd.Series) -> dict[str, list]:
+    """Distinct values (exact floats) and one code per candidate (-1: null)."""
+    codes, uniques = pd.factorize(pd.to_numeric(series, errors="coerce"))
+    return {"u": [float(u) for u in uniques], "c": codes.tolist()}
+
+
+def live_payload(frame: pd.DataFrame, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """What the map needs to recompute scores with other weights.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Candidates in map order, with ``val_<RULE>`` per evaluated rule.
+    summary : dict
+        The scan summary: rules with kind, weight and status, and the scan
+        file's text (``scan_file.text``) for the export.
+
+    Returns
+    -------
+    dict or None
+        ``rules`` (id, kind, weight of each evaluated rule, in scan order),
+        ``values`` (per rule: distinct values ``u`` and codes ``c``, -1 for
+        undecided) and ``scan_text``; None for a result without raw rule
+        values (written before they existed, or built by hand).
+    """
+    rules = summary.get("rules", [])
+    if not rules or any("status" not in rule for rule in rules):
+        return None
+    evaluated = [rule for rule in rules if rule["status"] == "evaluated"]
+    columns = [f"{VALUE_PREFIX}{rule['id']}" for rule in evaluated]
+    if any(column not in frame for column in columns):
+        logger.info("no raw rule values in this result: the map has fixed weights")
+        return None
+    return {
+        "rules": [
+            {"id": str(r["id"]), "kind": r["kind"], "weight": float(r["weight"] or 0)}
+            for r in evaluated
+        ],
+        "values": [_value_codes(frame[column]) for column in columns],
+        "scan_text": summary.get("scan_file", {}).get("text"),
+    }

@@ -5,13 +5,18 @@ A result folder holds ``candidates.gpkg`` (layer ``candidates``, EPSG:28992),
 (sheets ``kandidaten`` and ``regels``), ``summary.json``
 (:mod:`kansenkaart.results.summary`), ``context.gpkg`` (the layers of
 :data:`CONTEXT_LAYERS`) and, after a sensitivity run,
-``leave_one_rule_out.csv``. :func:`write_results` writes it all or nothing;
+``leave_one_rule_out.csv``. Besides :data:`FIXED_COLUMNS` and one Dutch
+result text per rule, the ``candidates`` layer has ``pts_<RULE>`` (points per
+score rule) and ``val_<RULE>`` (the raw value the scoring used: fraction 0-1
+of a score rule, 1/0 for a veto or flag, null when undecided; the map's live
+weights recompute scores from these). :func:`write_results` writes it all or nothing;
 :func:`read_result` reads and checks it; both use the one :class:`ScanResult`.
 """
 
 from __future__ import annotations
 
 from kansenkaart.results.folder import MARKER, RESULT_FILES, check_output_dir
+from kansenkaart.results.assemble import VALUE_PREFIX
 from kansenkaart.results.model import (
     CONTEXT_LAYERS,
     FIXED_COLUMNS,
@@ -29,6 +34,7 @@ __all__ = [
     "MARKER",
     "OUTCOME_ORDER",
     "RESULT_FILES",
+    "VALUE_PREFIX",
     "ScanResult",
     "build_summary",
     "check_output_dir",

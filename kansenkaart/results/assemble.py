@@ -3,7 +3,9 @@
 One row per candidate that entered the scan, indexed by ``candidate_id``:
 kind, outcome, score, ranks (overall and per municipality), municipality,
 the vetoes and undecided rules, the Dutch reason, one text column per rule,
-the points per score rule (``pts_<RULE>``), the attributes an analyst needs
+the points per score rule (``pts_<RULE>``), the raw value the scoring used
+per evaluated rule (``val_<RULE>``: the fraction 0-1 of a score rule, 1/0 for
+a veto or flag that holds or not, null when undecided), the attributes an analyst needs
 (:data:`ATTRIBUTES`) and, after a sensitivity run, its columns.
 """
 
@@ -21,7 +23,7 @@ from kansenkaart.scoring.score import rank_candidates, score_candidates
 if TYPE_CHECKING:
     from kansenkaart.rules.engine import RuleTable
 
-__all__ = ["ATTRIBUTES", "assemble_candidates"]
+__all__ = ["ATTRIBUTES", "VALUE_PREFIX", "assemble_candidates", "rule_value_columns"]
 
 #: Candidate attributes copied into the result, where the candidates have them.
 ATTRIBUTES: tuple[str, ...] = (
@@ -40,6 +42,34 @@ ATTRIBUTES: tuple[str, ...] = (
     "plan_id",
     "owner_class",
 )
+
+
+#: Prefix of the raw rule value columns (``val_<RULE>``) the map recomputes from.
+VALUE_PREFIX = "val_"
+
+
+def rule_value_columns(table: RuleTable) -> pd.DataFrame:
+    """The raw value of every evaluated rule, as the scoring used it.
+
+    Parameters
+    ----------
+    table : RuleTable
+        The candidate x rule table of the evaluation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``val_<RULE>`` per evaluated rule, ``Float64``: a score rule's
+        fraction 0-1, 1.0 / 0.0 for a veto or flag that holds or not, null
+        where the rule could not be decided.
+    """
+    return pd.DataFrame(
+        {
+            f"{VALUE_PREFIX}{rule.id}": table.values[rule.id].astype("Float64")
+            for rule in table.rules
+        },
+        index=table.values.index,
+    )
 
 
 def _uses_label(cand: gpd.GeoDataFrame) -> pd.Series:
@@ -113,6 +143,7 @@ def assemble_candidates(
     out.add(explain_candidates(table, scored, rank).rename("reason_nl"))
     out.add(rule_result_texts(table, scored))
     out.add(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))
+    out.add(rule_value_columns(table))
     attrs = (
         cand.assign(gebruiksdoel=_uses_label(cand))
         if "use_residential" in cand

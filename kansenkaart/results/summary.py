@@ -18,8 +18,9 @@ spreadsheet and the map read):
 ``attribution``
     One line per distinct source that asks to be named (CC BY).
 ``scan_file``, ``map_fields``, ``by_municipality``
-    The scan file with its hash, the fields whitelisted for the map, and the
-    outcome counts per municipality.
+    The scan file with its hash (and ``text``, the file itself, so a map can
+    export it with the weights chosen in a session), the fields whitelisted
+    for the map, and the outcome counts per municipality.
 ``accounting``
     Per input layer: features ``read``, ``dropped`` (count per reason, e.g.
     ``empty_geometry``, ``duplicate_id``), ``set_missing`` (implausible
@@ -159,6 +160,16 @@ def layer_accounting(
     return out
 
 
+def _scan_file(scan: ScanDefinition) -> dict[str, Any]:
+    """Path, hash and, when the file is still the one loaded, its text."""
+    entry: dict[str, Any] = {"path": str(scan.path), "sha256": scan.sha256}
+    if scan.path is not None and Path(scan.path).is_file():
+        raw = Path(scan.path).read_bytes()
+        if hashlib.sha256(raw).hexdigest() == scan.sha256:
+            entry["text"] = raw.decode("utf-8")
+    return entry
+
+
 def _by_municipality(out: pd.DataFrame) -> dict[str, dict[str, int]]:
     groups = out.groupby(out["municipality_code"].fillna("onbekend"))["outcome"]
     return {str(k): {o: int(v) for o, v in g.value_counts().items()} for k, g in groups}
@@ -208,7 +219,7 @@ def build_summary(
         "rules": [_rule_entry(r, table) for r in scan.rules],
         "inputs": inputs,
         "attribution": list(dict.fromkeys(a for a in attribution if a)),
-        "scan_file": {"path": str(scan.path), "sha256": scan.sha256},
+        "scan_file": _scan_file(scan),
         "map_fields": list(scan.map_fields),
         "by_municipality": _by_municipality(out),
         "accounting": accounting or {},

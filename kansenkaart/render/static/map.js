@@ -1,7 +1,8 @@
 /* kansenkaart map: candidates, side panel, filters, popups, legend, watermark.
  * Our own code (EUPL-1.2). Reads the payload written by kansenkaart.render;
  * every text from the data is inserted with textContent, never as HTML.
- * The page makes no network request: no basemap unless one was asked for. */
+ * The page makes no network request: an embedded basemap is drawn from tiles
+ * inside the page; an external one only when asked for. */
 (function () {
   "use strict";
 
@@ -18,8 +19,12 @@
   var EXCLUDED_COLOR = "#a0a0a0";
   var ZONING_COLORS = ["#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6",
     "#ffffcc", "#e5d8bd", "#fddaec", "#f2f2f2"];
+  var KNOWN_ZONING = { water: "#a6cee3", verkeer: "#d4d4d4", groen: "#c7e9b4", natuur: "#b2df8a",
+    bos: "#9ccc8a", agrarisch: "#eef3c7", wonen: "#fde0c5", tuin: "#d9f0d3" };
+  var LIVE_OUTCOMES = ["excluded", "unknown", "scored"];
   var POLYGON_ZOOM = 15;
   var PAGE = 300;
+  var EMPTY_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -69,6 +74,7 @@
       list.push({
         i: i, id: c.id[i], outcome: OUTCOMES[c.outcome[i]], score: c.score[i],
         rank: c.rank[i], rankM: c.rank_m[i], muni: s[c.muni[i]],
+        mcode: c.mcode ? s[c.mcode[i]] : s[c.muni[i]],
         reason: s[c.reason[i]], lat: c.point[2 * i + 1] / 1e6, lon: c.point[2 * i] / 1e6,
         rules: c.rules.map(function (col) { return s[col[i]]; }),
         fields: c.fields.map(function (col) { return s[col[i]]; })
@@ -108,7 +114,7 @@
     return OUTCOME_NL[cand.outcome] + " · " + cand.id;
   }
 
-  function popupRules(cand, meta) {
+  function popupRules(cand, meta, live) {
     var table = el("table", "kk-rules");
     var head = el("tr");
     ["Regel", "Resultaat", "Bron"].forEach(function (t) { head.appendChild(el("th", null, t)); });
@@ -119,20 +125,20 @@
       name.appendChild(el("b", null, rule.id));
       name.appendChild(el("div", "kk-small", rule.title));
       row.appendChild(name);
-      row.appendChild(el("td", "kk-result", cand.rules[k]));
+      row.appendChild(el("td", "kk-result", live ? live(cand, rule, k) : cand.rules[k]));
       row.appendChild(el("td", "kk-small", rule.source));
       table.appendChild(row);
     });
     return table;
   }
 
-  function popupContent(cand, meta) {
+  function popupContent(cand, meta, live) {
     var box = el("div", "kk-popup");
     box.appendChild(el("h3", null, popupHeading(cand)));
     var line = cand.outcome === "scored" ? "Score " + cand.score.toFixed(1) +
       (cand.rankM ? " · nr. " + cand.rankM + " in de gemeente" : "") : OUTCOME_NL[cand.outcome];
     box.appendChild(el("p", "kk-line", line + " · " + cand.muni));
-    box.appendChild(el("p", "kk-reason", cand.reason));
+    box.appendChild(el("p", "kk-reason", live ? live(cand, null) : cand.reason));
     if (meta.fields.length) {
       var dl = el("dl", "kk-fields");
       meta.fields.forEach(function (f, k) {
@@ -141,7 +147,7 @@
       });
       box.appendChild(dl);
     }
-    box.appendChild(popupRules(cand, meta));
+    box.appendChild(popupRules(cand, meta, live));
     return box;
   }
 
@@ -154,6 +160,18 @@
     this.geom = data.candidates.geom;
     this.coords = decodeCoords(this.geom.xy);
     this.visible = this.cands.map(function () { return true; });
+    this.order = this.cands.map(function (c) { return c.i; });
+    this.titles = {};
+    this.meta.rules.forEach(function (r) { this.titles[r.id] = r.title; }, this);
+    this.live = null;
+    if (data.live && window.KansenkaartLive) {
+      this.live = new window.KansenkaartLive.Scorer(data.live,
+        this.cands.map(function (c) { return c.id; }),
+        this.cands.map(function (c) { return c.mcode; }));
+      this.liveIndex = {};
+      data.live.rules.forEach(function (r, k) { this.liveIndex[r.id] = k; }, this);
+    }
+    this.liveChanged = false;
     this.filter = { outcomes: { scored: true, unknown: true, excluded: true }, muni: "" };
     this.shown = PAGE;
     this.points = null;
@@ -164,7 +182,7 @@
   App.prototype.openPopup = function (cand) {
     L.popup({ maxWidth: 420, maxHeight: 340, autoPanPadding: [20, 20] })
       .setLatLng([cand.lat, cand.lon])
-      .setContent(popupContent(cand, this.meta))
+      .setContent(popupContent(cand, this.meta, this.liveChanged ? this.liveText.bind(this) : null))
       .openOn(this.map);
   };
 
@@ -174,6 +192,7 @@
       L.polygon(latLngsOf(this.geom, this.coords, cand.i), pathStyle(cand)) :
       L.circleMarker([cand.lat, cand.lon], pointStyle(cand));
     layer.on("click", function () { self.openPopup(cand); });
+    layer.kkOutcome = OUTCOMES.indexOf(cand.outcome);
     return layer;
   };
 
@@ -182,14 +201,38 @@
     for (var i = this.cands.length - 1; i >= 0; i--) {
       layers[i] = this.makeLayer(this.cands[i], polygon);
     }
-    return { all: layers, group: L.layerGroup() };
+    return { all: layers, group: polygon || !L.markerClusterGroup ? L.layerGroup() : clusterGroup() };
   };
+
+  function clusterIcon(cluster) {
+    var n = cluster.getChildCount(), best = 2;
+    cluster.getAllChildMarkers().forEach(function (m) { best = Math.min(best, m.kkOutcome); });
+    var size = n < 100 ? 30 : (n < 1000 ? 36 : 44);
+    return L.divIcon({
+      html: "<div><span>" + n + "</span></div>",
+      className: "marker-cluster kk-cluster kk-cluster-" + OUTCOMES[best],
+      iconSize: L.point(size, size)
+    });
+  }
+
+  function clusterGroup() {
+    return L.markerClusterGroup({
+      disableClusteringAtZoom: POLYGON_ZOOM, maxClusterRadius: 45, animate: false,
+      animateAddingMarkers: false, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
+      removeOutsideVisibleBounds: true, iconCreateFunction: clusterIcon
+    });
+  }
 
   App.prototype.fillGroup = function (set) {
     set.group.clearLayers();
     /* reverse order: the best ranked candidates are drawn last, on top */
-    for (var i = this.cands.length - 1; i >= 0; i--) {
-      if (this.visible[i]) { set.group.addLayer(set.all[i]); }
+    var add = [];
+    for (var j = this.order.length - 1; j >= 0; j--) {
+      var i = this.order[j];
+      if (this.visible[i]) { add.push(set.all[i]); }
+    }
+    if (set.group.addLayers) { set.group.addLayers(add); } else {
+      add.forEach(function (layer) { set.group.addLayer(layer); });
     }
   };
 
@@ -201,6 +244,10 @@
     }
     var next = wantPolys ? this.polys : this.points;
     if (next === this.active) { return; }
+    if (next === this.points && this.clustersStale) {
+      this.clustersStale = false;
+      this.fillGroup(this.points);
+    }
     if (this.active) { this.map.removeLayer(this.active.group); }
     this.active = next;
     next.group.addTo(this.map);
@@ -255,7 +302,10 @@
       });
       label.appendChild(input);
       label.appendChild(el("span", "kk-swatch kk-swatch-" + o));
-      label.appendChild(document.createTextNode(OUTCOME_NL[o] + " (" + self.countBy(o) + ")"));
+      var count = document.createTextNode(OUTCOME_NL[o] + " (" + self.countBy(o) + ")");
+      self.countNodes = self.countNodes || {};
+      self.countNodes[o] = count;
+      label.appendChild(count);
       box.appendChild(label);
     });
     box.appendChild(this.muniSelect());
@@ -292,7 +342,8 @@
     var list = this.listEl, count = 0, total = 0;
     list.textContent = "";
     var frag = document.createDocumentFragment();
-    for (var i = 0; i < this.cands.length; i++) {
+    for (var j = 0; j < this.order.length; j++) {
+      var i = this.order[j];
       if (!this.visible[i]) { continue; }
       total++;
       if (count < this.shown) { frag.appendChild(this.listRow(this.cands[i])); count++; }
@@ -321,10 +372,12 @@
     panel.appendChild(foot);
   };
 
-  App.prototype.renderPanel = function () {
+  App.prototype.renderPanel = function (data) {
     var self = this, panel = document.getElementById("kk-panel");
     this.renderTitle(panel);
+    this.renderSearch(panel);
     this.renderFilters(panel);
+    if (this.live) { this.renderLive(panel); }
     this.listHead = el("div", "kk-listhead");
     this.listEl = el("ol", "kk-list");
     this.listEl.id = "kk-list";
@@ -334,9 +387,270 @@
     panel.appendChild(this.listHead);
     panel.appendChild(this.listEl);
     panel.appendChild(this.moreBtn);
+    this.renderCharts(panel, data.charts || []);
     this.renderSources(panel);
     this.renderList();
   };
+
+  /* ---- search and areas ------------------------------------------------ */
+
+  App.prototype.matches = function (query, max) {
+    var q = query.trim().toLowerCase(), out = [];
+    if (!q) { return out; }
+    for (var j = 0; j < this.order.length && out.length < max; j++) {
+      var c = this.cands[this.order[j]];
+      var hay = (c.id + " " + c.fields.join(" ")).toLowerCase();
+      if (hay.indexOf(q) >= 0) { out.push(c); }
+    }
+    return out;
+  };
+
+  App.prototype.renderSearch = function (panel) {
+    var self = this, box = el("section", "kk-search");
+    var input = el("input");
+    input.id = "kk-search"; input.type = "search";
+    input.placeholder = "Zoek adres of kandidaat-id";
+    input.setAttribute("aria-label", "Zoek adres of kandidaat-id");
+    var hits = el("ul", "kk-hits"); hits.id = "kk-search-hits";
+    function show() {
+      hits.textContent = "";
+      self.matches(input.value, 8).forEach(function (c) {
+        var li = el("li", null, c.id + " · " + c.muni);
+        li.addEventListener("click", function () { self.focus(c); });
+        hits.appendChild(li);
+      });
+    }
+    input.addEventListener("input", show);
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter") { return; }
+      var first = self.matches(input.value, 1)[0];
+      if (first) { self.focus(first); }
+    });
+    box.appendChild(input);
+    box.appendChild(hits);
+    box.appendChild(this.areaSelect());
+    panel.appendChild(box);
+  };
+
+  App.prototype.areas = function () {
+    var seen = {}, out = [];
+    this.order.forEach(function (i) {
+      var c = this.cands[i];
+      if (!(c.muni in seen)) { seen[c.muni] = true; out.push(c.muni); }
+    }, this);
+    return out;
+  };
+
+  App.prototype.areaSelect = function () {
+    var self = this, select = el("select");
+    select.id = "kk-area";
+    select.setAttribute("aria-label", "Gebied in beeld");
+    var names = this.areas().slice().sort();
+    var all = el("option", null, "Alle gebieden in beeld"); all.value = ""; select.appendChild(all);
+    names.forEach(function (n) { var o = el("option", null, "Gebied: " + n); o.value = n; select.appendChild(o); });
+    select.hidden = names.length < 2;
+    select.addEventListener("change", function () { self.fitArea(select.value); });
+    this.areaEl = select;
+    return select;
+  };
+
+  App.prototype.fitArea = function (muni) {
+    var inArea = this.cands.filter(function (c) { return !muni || c.muni === muni; });
+    var scored = inArea.filter(function (c) { return c.outcome === "scored"; });
+    var pick = scored.length ? scored : inArea;
+    if (!pick.length) { return; }
+    var bounds = L.latLngBounds([]);
+    pick.forEach(function (c) { bounds.extend([c.lat, c.lon]); });
+    this.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17, animate: false });
+  };
+
+  /* ---- live weights ------------------------------------------------------ */
+
+  App.prototype.liveText = function (cand, rule) {
+    var s = this.live;
+    if (!rule) { return s.reason(cand.i, this.titles); }
+    var k = this.liveIndex[rule.id], text = cand.rules[this.meta.rules.indexOf(rule)];
+    if (k === undefined || /^(n\.v\.t\.|overgeslagen)/.test(text || "")) { return text; }
+    return s.resultText(cand.i, k);
+  };
+
+  App.prototype.applyLive = function () {
+    var t0 = performance.now(), s = this.live;
+    s.compute();
+    this.liveChanged = s.changed();
+    var unknown = [], excluded = [];
+    for (var j = 0; j < s.n; j++) {
+      var i = s.byId[j], c = this.cands[i];
+      c.outcome = LIVE_OUTCOMES[s.outcome[i]];
+      c.score = c.outcome === "scored" ? s.score[i] : null;
+      c.rank = s.rank[i] || null;
+      c.rankM = s.rankM[i] || null;
+      if (c.outcome === "unknown") { unknown.push(i); }
+      if (c.outcome === "excluded") { excluded.push(i); }
+    }
+    this.order = s.ranked.concat(unknown, excluded);
+    this.restyle();
+    this.refreshAfterLive();
+    window.__kkLastRerankMs = performance.now() - t0;
+    return window.__kkLastRerankMs;
+  };
+
+  App.prototype.restyle = function () {
+    var sets = [this.points, this.polys];
+    for (var k = 0; k < sets.length; k++) {
+      if (!sets[k]) { continue; }
+      for (var i = 0; i < this.cands.length; i++) {
+        var layer = sets[k].all[i], cand = this.cands[i];
+        layer.kkOutcome = OUTCOMES.indexOf(cand.outcome);
+        layer.setStyle(sets[k] === this.points ? pointStyle(cand) : pathStyle(cand));
+      }
+    }
+  };
+
+  App.prototype.refreshAfterLive = function () {
+    var f = this.filter, all = f.outcomes.scored && f.outcomes.unknown && f.outcomes.excluded;
+    if (!all) {
+      this.applyFilter();
+    } else {
+      this.refreshClusters();
+      this.renderList();
+    }
+    OUTCOMES.forEach(function (o) {
+      if (this.countNodes) { this.countNodes[o].textContent = OUTCOME_NL[o] + " (" + this.countBy(o) + ")"; }
+    }, this);
+    this.liveStatus.textContent = this.liveChanged ?
+      "Sessiegewichten: scores, uitkomsten en rangen zijn herberekend." :
+      "Gewichten van het scanbestand.";
+    this.map.closePopup();
+  };
+
+  App.prototype.refreshClusters = function () {
+    var group = this.points.group;
+    if (!group.refreshClusters) { return; }
+    if (group._map) { group.refreshClusters(); } else { this.clustersStale = true; }
+  };
+
+  App.prototype.schedule = function () {
+    var self = this;
+    if (this.pending) { return; }
+    this.pending = true;
+    requestAnimationFrame(function () { self.pending = false; self.applyLive(); });
+  };
+
+  App.prototype.weightRow = function (rule, k, step, max) {
+    var self = this, s = this.live, row = el("div", "kk-live-row");
+    var label = el("label", null, rule.id + " — " + (this.titles[rule.id] || ""));
+    var input = el("input"), out = el("output", "kk-weight");
+    input.id = "kk-w-" + rule.id;
+    input.type = "range"; input.min = "0"; input.max = String(max); input.step = String(step);
+    input.dataset.rule = rule.id;
+    label.htmlFor = input.id;
+    function sync() { input.value = String(s.weights[k]); out.textContent = s.on[k] ? String(s.weights[k]) : "uit"; }
+    input.addEventListener("input", function () {
+      var w = parseFloat(String(Math.round(Math.round(parseFloat(input.value) / step) * step * 1e6) / 1e6));
+      s.weights[k] = w; s.on[k] = w > 0;
+      out.textContent = s.on[k] ? String(w) : "uit";
+      self.schedule();
+    });
+    row.appendChild(label); row.appendChild(input); row.appendChild(out);
+    this.syncers.push(sync);
+    sync();
+    return row;
+  };
+
+  App.prototype.switchRow = function (rule, k) {
+    var self = this, s = this.live, row = el("label", "kk-check kk-live-switch");
+    var input = el("input");
+    input.type = "checkbox"; input.id = "kk-on-" + rule.id; input.dataset.rule = rule.id;
+    input.addEventListener("change", function () { s.on[k] = input.checked; self.schedule(); });
+    this.syncers.push(function () { input.checked = s.on[k]; });
+    input.checked = true;
+    row.appendChild(input);
+    row.appendChild(document.createTextNode((rule.kind === "veto" ? "Uitsluiting " : "Signaal ") +
+      rule.id + " — " + (this.titles[rule.id] || "")));
+    return row;
+  };
+
+  App.prototype.renderLive = function (panel) {
+    var self = this, s = this.live, box = el("details", "kk-live");
+    box.open = true;
+    box.appendChild(el("summary", null, "Gewichten (live)"));
+    var weights = s.rules.map(function (r) { return r.weight; }).filter(function (w) { return w > 0; });
+    var halves = weights.every(function (w) { return Math.abs(w * 2 - Math.round(w * 2)) < 1e-9; });
+    var step = halves ? 0.5 : 0.01;
+    var max = Math.max(halves ? 50 : 1, 2 * Math.max.apply(null, weights.concat([0])));
+    this.syncers = [];
+    s.rules.forEach(function (rule, k) {
+      box.appendChild(rule.kind === "score" ? self.weightRow(rule, k, step, max) : self.switchRow(rule, k));
+    });
+    var reset = el("button", "kk-reset", "Terug naar het scanbestand");
+    reset.type = "button"; reset.id = "kk-reset";
+    reset.addEventListener("click", function () {
+      s.reset(); self.syncers.forEach(function (f) { f(); }); self.applyLive();
+    });
+    box.appendChild(reset);
+    box.appendChild(this.exportLink());
+    this.liveStatus = el("div", "kk-small kk-live-status", "Gewichten van het scanbestand.");
+    box.appendChild(this.liveStatus);
+    panel.appendChild(box);
+  };
+
+  App.prototype.exportText = function () {
+    var text = this.liveData.scan_text;
+    if (!text) { return null; }
+    return this.live.exportToml(text, new Date().toISOString().slice(0, 16).replace("T", " "));
+  };
+
+  App.prototype.exportLink = function () {
+    var self = this, link = el("a", "kk-export", "Exporteer gewichten als scanbestand (TOML)");
+    link.id = "kk-export";
+    link.href = "#";
+    link.download = (this.meta.scan.name || "scan") + "-sessie.toml";
+    if (!this.liveData.scan_text) {
+      link.removeAttribute("href");
+      link.textContent = "Exporteren kan niet: het scanbestand zit niet in dit resultaat.";
+      return link;
+    }
+    link.addEventListener("click", function () {
+      link.href = "data:application/toml;charset=utf-8," + encodeURIComponent(self.exportText());
+    });
+    return link;
+  };
+
+  /* ---- charts ---------------------------------------------------------- */
+
+  App.prototype.renderCharts = function (panel, charts) {
+    if (!charts.length) { return; }
+    var box = el("details", "kk-charts");
+    box.appendChild(el("summary", null, "Grafieken (gewichten van het scanbestand)"));
+    charts.forEach(function (chart) {
+      var fig = el("figure", "kk-chart"), img = el("img");
+      img.alt = chart.title;
+      img.src = "data:image/svg+xml;base64," + chart.svg;
+      fig.appendChild(img);
+      fig.appendChild(el("figcaption", "kk-small", chart.title));
+      box.appendChild(fig);
+    });
+    panel.appendChild(box);
+  };
+
+  /* ---- basemap ----------------------------------------------------------- */
+
+  function embeddedBasemap(basemap) {
+    var tiles = basemap.tiles, mime = "data:image/" + basemap.format + ";base64,";
+    var Layer = L.TileLayer.extend({
+      getTileUrl: function (c) {
+        var t = tiles[c.z + "/" + c.x + "/" + c.y];
+        return t ? mime + t : EMPTY_TILE;
+      }
+    });
+    var layer = new Layer("", {
+      minZoom: 0, maxZoom: 20, minNativeZoom: basemap.minzoom, maxNativeZoom: basemap.maxzoom,
+      attribution: basemap.attribution || "", pane: "tilePane", className: "kk-basemap"
+    });
+    layer.kkTileCount = Object.keys(tiles).length;
+    return layer;
+  }
 
   /* ---- legend, context, watermark --------------------------------------- */
 
@@ -373,7 +687,8 @@
       zoning: function (f) {
         var g = f.properties.main_group || "overig";
         if (!(g in colorOf)) {
-          colorOf[g] = ZONING_COLORS[zoning.length % ZONING_COLORS.length];
+          colorOf[g] = KNOWN_ZONING[String(g).toLowerCase()] ||
+            ZONING_COLORS[zoning.length % ZONING_COLORS.length];
           zoning.push({ name: g, color: colorOf[g] });
         }
         return { stroke: false, fillColor: colorOf[g], fillOpacity: 0.5 };
@@ -398,27 +713,38 @@
     box.appendChild(inner);
   }
 
-  App.prototype.fitAll = function () {
+  App.prototype.fitStart = function () {
     if (!this.cands.length) { return; }
-    var bounds = L.latLngBounds([]);
-    this.cands.forEach(function (c) { bounds.extend([c.lat, c.lon]); });
-    this.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 });
+    var areas = this.areas();
+    if (areas.length > 1) {
+      this.areaEl.value = areas[0];  /* the area of the best ranked candidate */
+      this.fitArea(areas[0]);
+      return;
+    }
+    this.fitArea("");
   };
 
   App.prototype.start = function (data) {
     var self = this;
     renderWatermark(this.meta.recipient);
+    if (data.basemap) {
+      this.basemap = embeddedBasemap(data.basemap).addTo(this.map);
+    }
     var ctx = this.addContext(data.context || {});
     var overlays = ctx.overlays;
+    if (this.basemap) { overlays["Achtergrondkaart (ingebed)"] = this.basemap; }
     this.map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) { overlays["Achtergrondkaart (extern)"] = layer; }
+      if (layer instanceof L.TileLayer && layer !== self.basemap) {
+        overlays["Achtergrondkaart (extern)"] = layer;
+      }
     });
     if (Object.keys(overlays).length) {
       L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(this.map);
     }
     this.addLegend(ctx.zoning);
-    this.renderPanel();
-    this.fitAll();
+    this.liveData = data.live || {};
+    this.renderPanel(data);
+    this.fitStart();
     this.points = this.buildLayers(false);
     this.fillGroup(this.points);
     this.updateMode();
@@ -440,6 +766,23 @@
       countDrawn: function () { return app.countDrawn(); },
       mode: function () { return app.active === app.polys ? "polygons" : "points"; },
       total: function () { return app.cands.length; },
+      live: function () { return !!app.live; },
+      setWeight: function (id, w) {
+        var k = app.liveIndex[id]; app.live.weights[k] = w; app.live.on[k] = w > 0;
+        app.syncers.forEach(function (f) { f(); });
+        return app.applyLive();
+      },
+      ranking: function () {
+        return app.cands.map(function (c) {
+          return { id: c.id, outcome: c.outcome, score: c.score, rank: c.rank, rank_m: c.rankM };
+        });
+      },
+      exportToml: function () { return app.exportText(); },
+      clusters: function () { return document.querySelectorAll(".marker-cluster").length; },
+      basemapTiles: function () {
+        return Array.from(document.querySelectorAll(".kk-basemap img.leaflet-tile-loaded"))
+          .filter(function (img) { return img.src.indexOf("data:image/gif") !== 0; }).length;
+      },
       focus: function (id) {
         var cand = app.cands.filter(function (c) { return c.id === id; })[0];
         if (cand) { app.focus(cand); }
