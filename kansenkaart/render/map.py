@@ -12,11 +12,14 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
+
 from kansenkaart.errors import ConfigError
 from kansenkaart.render._crypto import check_passphrase, encrypt_page
 from kansenkaart.render._page import build_page
 from kansenkaart.render._payload import build_payload
-from kansenkaart.results import read_result
+from kansenkaart.render.basemap import DEFAULT_BUDGET_MB, embed_basemap
+from kansenkaart.results import read_result, result_charts
 
 __all__ = ["TILES_WARNING", "render_map"]
 
@@ -93,6 +96,8 @@ def render_map(
     tiles: str | None = None,
     title: str | None = None,
     overwrite: bool = False,
+    basemap: Path | str | None = None,
+    basemap_budget_mb: float = DEFAULT_BUDGET_MB,
 ) -> Path:
     """Write an interactive map of a scan's candidates to one HTML file.
 
@@ -116,6 +121,14 @@ def render_map(
         Map title; the scan's title from ``summary.json`` when omitted.
     overwrite : bool, default False
         Replace ``out`` when it exists.
+    basemap : Path or str, optional
+        Raster tile set (MBTiles, or GeoPackage tiles on the web-mercator
+        grid) the analyst has; the tiles around the candidates are embedded
+        in the page (encrypted with the rest), so no tile is ever fetched.
+        Without it, plan areas, buildings and boundaries give the context.
+    basemap_budget_mb : float, default 15
+        Most megabytes of basemap tiles to embed; zoom levels are taken from
+        coarse to fine while they fit.
 
     Returns
     -------
@@ -138,6 +151,12 @@ def render_map(
     _check_tiles(tiles)
     result = read_result(Path(result_dir))
     payload = build_payload(result, title=title)
+    payload["charts"] = result_charts(result, kind="svg")
+    if basemap is not None:
+        points = np.asarray(payload["candidates"]["point"], dtype=float)
+        payload["basemap"] = embed_basemap(
+            basemap, points.reshape(-1, 2) / 1e6, budget_mb=basemap_budget_mb
+        )
     page = build_page(payload, recipient=recipient, tiles=tiles)
     if passphrase is not None:
         page = encrypt_page(page, passphrase)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kansenkaart._version import __version__
 from kansenkaart.errors import ConfigError
+from kansenkaart.results.charts import CHART_NAMES
 
 __all__ = [
     "MARKER",
@@ -43,6 +44,7 @@ RESULT_FILES: tuple[str, ...] = (
     "context.gpkg",
     "leave_one_rule_out.csv",
     "map.html",
+    *(f"{name}.{kind}" for name in CHART_NAMES for kind in ("png", "svg")),
 )
 #: Marker file that says a folder is a kansenkaart result.
 MARKER = ".kansenkaart-result"

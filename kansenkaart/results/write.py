@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from kansenkaart.results.charts import write_charts
 from kansenkaart.results.folder import check_output_dir, swap_into_place, write_marker
 from kansenkaart.results.model import ScanResult, order_candidates
+from kansenkaart.results.styles import write_layer_styles
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -93,7 +95,9 @@ def write_results(
     Writes ``candidates.gpkg`` (layer ``candidates``), ``candidates.csv``
     (with x/y of a representative point, byte-identical for identical
     inputs), ``candidates.xlsx``, ``summary.json``, ``context.gpkg`` (layers
-    for the map) and, with sensitivity, ``leave_one_rule_out.csv``; with
+    for the map), the charts (``chart_*.png`` and ``.svg``, see
+    :mod:`kansenkaart.results.charts`) and, with sensitivity,
+    ``leave_one_rule_out.csv``; with
     ``map_options`` also ``map.html``; and the marker file of
     :mod:`kansenkaart.results.folder`. ``overwrite`` replaces only a previous
     result folder (see :func:`~kansenkaart.results.folder.check_output_dir`;
@@ -114,6 +118,7 @@ def write_results(
         cand.to_file(
             tmp / "candidates.gpkg", layer="candidates", driver="GPKG", engine="pyogrio"
         )
+        write_layer_styles(tmp / "candidates.gpkg")
         table = _table(cand)
         table.to_csv(
             tmp / "candidates.csv",
@@ -127,6 +132,7 @@ def write_results(
                 tmp / "leave_one_rule_out.csv", index=False, lineterminator="\n"
             )
         _write_context(result, tmp / "context.gpkg")
+        write_charts(result, tmp)
         (tmp / "summary.json").write_text(
             json.dumps(result.summary, ensure_ascii=False, indent=2, default=str),
             encoding="utf-8",
