@@ -260,7 +260,7 @@ def test_no_network_request_while_opening_decrypting_and_clicking(
     pg.click(".leaflet-control-zoom-in")
     if pg.is_visible(".kk-more"):
         pg.click(".kk-more")
-    pg.locator("details summary").click()
+    pg.locator(".kk-sources details summary").click()
     pg.emulate_media(media="print")
     pg.wait_for_timeout(500)
     assert rec.requests == [url]

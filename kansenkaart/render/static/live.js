@@ -234,7 +234,7 @@
       var rule = self.rules[k];
       if (!self.on[k]) {
         for (var j = b.start; j < b.end; j++) { lines[j] = "# " + lines[j]; }
-        lines[b.start] = "# [uitgeschakeld in de sessie] " + lines[b.start];
+        lines[b.start] = "# [uitgeschakeld in de sessie]\n" + lines[b.start];
         notes.push(rule.id + " uitgeschakeld");
         return;
       }

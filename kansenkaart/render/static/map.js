@@ -727,6 +727,7 @@
   App.prototype.start = function (data) {
     var self = this;
     renderWatermark(this.meta.recipient);
+    if (!this.map.options.maxZoom) { this.map.setMaxZoom(20); }  /* clusters need one */
     if (data.basemap) {
       this.basemap = embeddedBasemap(data.basemap).addTo(this.map);
     }
