@@ -83,12 +83,20 @@ def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
 def _register() -> None:
     # imported here, after the group exists; an import error is a bug and
     # must surface, never silently remove a command
+    from kansenkaart.cli.factsheets_cmd import factsheets_command  # noqa: PLC0415
     from kansenkaart.cli.layers_cmd import layers  # noqa: PLC0415
     from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
     from kansenkaart.cli.scan_cmd import rules, scan  # noqa: PLC0415
     from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
 
-    for command in (layers, scan, rules, map_command, synth_command):
+    for command in (
+        layers,
+        scan,
+        rules,
+        map_command,
+        synth_command,
+        factsheets_command,
+    ):
         cli.add_command(command)
 
 

@@ -15,6 +15,7 @@ from kansenkaart.cli.options import InputFile
 from kansenkaart.errors import ConfigError
 from kansenkaart.render import check_passphrase, render_map
 from kansenkaart.render._crypto import read_passphrase_file
+from kansenkaart.render.basemap import DEFAULT_BUDGET_MB
 from kansenkaart.render.map import TILES_WARNING
 
 __all__ = ["map_command"]
@@ -60,6 +61,20 @@ def _prompt_passphrase() -> str:
     "--encrypt; UTF-8 or Windows cp1252, trailing spaces ignored).",
 )
 @click.option("--tiles", metavar="URL", help="External XYZ basemap (reveals area).")
+@click.option(
+    "--basemap",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own tile set (MBTiles or GeoPackage raster tiles): the tiles "
+    "around the candidates go inside the map, encrypted with it; nothing is "
+    "fetched.",
+)
+@click.option(
+    "--basemap-budget-mb",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_BUDGET_MB,
+    show_default=True,
+    help="Most megabytes of basemap tiles to put in the map.",
+)
 @click.option("--title", help="Map title (default: the scan's title).")
 @click.option(
     "--overwrite",
@@ -73,6 +88,8 @@ def map_command(  # noqa: PLR0917 - click passes each option as an argument
     encrypt: bool,
     passphrase_file: Path | None,
     tiles: str | None,
+    basemap: Path | None,
+    basemap_budget_mb: float,
     title: str | None,
     overwrite: bool,
 ) -> None:
@@ -97,6 +114,8 @@ def map_command(  # noqa: PLR0917 - click passes each option as an argument
         tiles=tiles,
         title=title,
         overwrite=overwrite,
+        basemap=basemap,
+        basemap_budget_mb=basemap_budget_mb,
     )
     kind = "Encrypted map" if passphrase is not None else "Map"
     click.echo(f"{kind} written to {path} ({path.stat().st_size / 1e6:.1f} MB).")
