@@ -70,7 +70,7 @@ def _prompt_passphrase() -> str:
 )
 @click.option(
     "--basemap-budget-mb",
-    type=click.FloatRange(min=0.1),
+    type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_BUDGET_MB,
     show_default=True,
     help="Most megabytes of basemap tiles to put in the map.",
