@@ -1,11 +1,14 @@
-"""Benchmark: a map of 20,000 candidates, plain and encrypted.
+"""Benchmark: a map of N candidates, plain and encrypted, with a basemap.
 
-Prints the file sizes, the Python render time, and the time from opening the
+Prints the file sizes, the Python render time, the time from opening the
 file (and, encrypted, from pressing "Kaart openen") to the first drawn
-features in headless system Chromium (/usr/bin/chromium). Run from the repo
-root:
+features in headless system Chromium (/usr/bin/chromium), and the time a
+slider move takes to recompute scores, outcomes and ranks of every candidate
+and redraw (live weights). With ``--basemap`` (the default) a raster MBTiles
+basemap is drawn from the footprints and embedded within a budget. Run from
+the repo root:
 
-    python benchmarks/map_render.py [--n 20000] [--keep DIR]
+    python benchmarks/map_render.py [--n 20000] [--no-basemap] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kansenkaart.render import render_map  # noqa: E402
+from tests.render._tiles import write_mbtiles  # noqa: E402
 from tests.render.conftest import (  # noqa: E402
     FOOTPRINTS,
     PASSPHRASE,
@@ -53,16 +57,51 @@ def synthetic_footprints(n: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=base.crs)
 
 
-def write_big_result(folder: Path, n: int) -> Path:
+def with_rule_values(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Raw rule values (``val_<RULE>``) that agree with the made-up outcomes."""
+    rng = np.random.default_rng(7)
+    n = len(candidates)
+    unknown = candidates["outcome"].eq("unknown").to_numpy()
+    out = candidates.copy()
+    out["val_OBJ-STATUS"] = candidates["excluded_by"].eq("OBJ-STATUS").astype(float)
+    out["val_OBJ-MONUMENT"] = candidates["excluded_by"].eq("OBJ-MONUMENT").astype(float)
+    out["val_OBJ-OPP"] = np.round(rng.random(n), 3)
+    out["val_OBJ-BOUWJAAR"] = np.where(unknown, np.nan, rng.integers(0, 2, n))
+    out["val_OBJ-EIGENAAR"] = rng.integers(0, 2, n).astype(float)
+    return out
+
+
+def write_big_result(folder: Path, n: int) -> tuple[Path, gpd.GeoDataFrame]:
     folder.mkdir(parents=True, exist_ok=True)
     footprints = synthetic_footprints(n)
-    candidates = candidates_from_footprints(footprints)
+    candidates = with_rule_values(candidates_from_footprints(footprints))
     candidates.to_file(folder / "candidates.gpkg", layer="candidates")
     import json  # noqa: PLC0415
 
-    (folder / "summary.json").write_text(json.dumps(summary_for(candidates)), "utf-8")
+    summary = summary_for(candidates)
+    for rule in summary["rules"]:
+        rule["status"] = "evaluated"
+    summary["skipped_rules"] = []
+    (folder / "summary.json").write_text(json.dumps(summary), "utf-8")
     write_context(folder / "context.gpkg", gpd.read_file(FOOTPRINTS))
-    return folder
+    return folder, footprints
+
+
+def write_basemap(folder: Path, footprints: gpd.GeoDataFrame) -> Path:
+    """An MBTiles basemap (zoom 10-15) drawn from the footprints."""
+    pts = footprints.geometry.representative_point().to_crs(4326)
+    lonlat = np.column_stack([pts.x, pts.y])
+    path = folder / "basemap.mbtiles"
+    path.unlink(missing_ok=True)
+    return write_mbtiles(path, footprints, None, lonlat, range(10, 16))
+
+
+RERANK_JS = """async () => {
+  const t0 = performance.now();
+  const compute = kansenkaart.setWeight('OBJ-OPP', 0.9);
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return [compute, performance.now() - t0];
+}"""
 
 
 def time_in_browser(plain: Path, encrypted: Path) -> dict[str, float]:
@@ -95,6 +134,13 @@ def time_in_browser(plain: Path, encrypted: Path) -> dict[str, float]:
         figures["encrypted_decrypt_to_first_draw_ms"] = page.evaluate(
             "window.__kkFirstDraw - window.__kkDecryptStart"
         )
+        page.evaluate("() => { map_kansenkaart.setZoom(12, {animate: false}); }")
+        page.wait_for_function("kansenkaart.mode() === 'points'")
+        figures["clusters_at_zoom_12"] = page.evaluate("kansenkaart.clusters()")
+        figures["basemap_tiles_drawn"] = page.evaluate("kansenkaart.basemapTiles()")
+        compute, redraw = page.evaluate(RERANK_JS)
+        figures["slider_rerank_ms"] = compute
+        figures["slider_rerank_and_redraw_ms"] = redraw
         browser.close()
     return figures
 
@@ -103,13 +149,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--keep", type=Path, help="keep the maps in this folder")
+    parser.add_argument("--no-basemap", action="store_true", help="map without tiles")
+    parser.add_argument("--budget-mb", type=float, default=8.0, help="basemap budget")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
-        result = write_big_result(folder / "result", args.n)
+        result, footprints = write_big_result(folder / "result", args.n)
+        options = {}
+        if not args.no_basemap:
+            options = {
+                "basemap": write_basemap(folder, footprints),
+                "basemap_budget_mb": args.budget_mb,
+            }
         start = time.perf_counter()
         plain = render_map(
-            result, folder / "plain.html", recipient="Benchmark", overwrite=True
+            result,
+            folder / "plain.html",
+            recipient="Benchmark",
+            overwrite=True,
+            **options,
         )
         render_plain = time.perf_counter() - start
         start = time.perf_counter()
@@ -119,6 +177,7 @@ def main() -> None:
             recipient="Benchmark",
             passphrase=PASSPHRASE,
             overwrite=True,
+            **options,
         )
         render_enc = time.perf_counter() - start
         print(f"candidates:                  {args.n}")

@@ -23,6 +23,8 @@
     bos: "#9ccc8a", agrarisch: "#eef3c7", wonen: "#fde0c5", tuin: "#d9f0d3" };
   var LIVE_OUTCOMES = ["excluded", "unknown", "scored"];
   var POLYGON_ZOOM = 15;
+  var MIN_ZOOM = 6;  /* the Netherlands fills the screen at zoom 7 */
+  var CHUNKED_FROM = 5000;
   var PAGE = 300;
   var EMPTY_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
 
@@ -201,7 +203,10 @@
     for (var i = this.cands.length - 1; i >= 0; i--) {
       layers[i] = this.makeLayer(this.cands[i], polygon);
     }
-    return { all: layers, group: polygon || !L.markerClusterGroup ? L.layerGroup() : clusterGroup() };
+    return {
+      all: layers,
+      group: polygon || !L.markerClusterGroup ? L.layerGroup() : clusterGroup(layers.length)
+    };
   };
 
   function clusterIcon(cluster) {
@@ -215,8 +220,13 @@
     });
   }
 
-  function clusterGroup() {
+  function clusterGroup(n) {
     return L.markerClusterGroup({
+      /* large maps: clusters are built in slices, the first drawn at once */
+      chunkedLoading: n > CHUNKED_FROM, chunkInterval: 150, chunkDelay: 10,
+      chunkProgress: function (done, total) {
+        if (done === total) { window.__kkAllDrawn = performance.now(); }
+      },
       disableClusteringAtZoom: POLYGON_ZOOM, maxClusterRadius: 45, animate: false,
       animateAddingMarkers: false, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
       removeOutsideVisibleBounds: true, iconCreateFunction: clusterIcon
@@ -258,7 +268,7 @@
     this.visible = this.cands.map(function (c) {
       return f.outcomes[c.outcome] && (!f.muni || c.muni === f.muni);
     });
-    this.fillGroup(this.points);
+    if (this.active === this.points) { this.fillGroup(this.points); } else { this.clustersStale = true; }
     if (this.polys) { this.fillGroup(this.polys); }
     this.shown = PAGE;
     this.renderList();
@@ -489,30 +499,41 @@
       if (c.outcome === "excluded") { excluded.push(i); }
     }
     this.order = s.ranked.concat(unknown, excluded);
-    this.restyle();
-    this.refreshAfterLive();
+    var moved = this.restyle();
+    this.refreshAfterLive(moved);
     window.__kkLastRerankMs = performance.now() - t0;
     return window.__kkLastRerankMs;
   };
 
+  function styleKey(cand) {
+    if (cand.outcome !== "scored") { return cand.outcome; }
+    return scoreColor(cand.score) + (cand.rank <= 10 ? "+" : "");
+  }
+
+  /* Restyle the candidates whose look changed; return the point layers whose
+   * outcome changed (their clusters need a new colour). */
   App.prototype.restyle = function () {
-    var sets = [this.points, this.polys];
-    for (var k = 0; k < sets.length; k++) {
-      if (!sets[k]) { continue; }
-      for (var i = 0; i < this.cands.length; i++) {
-        var layer = sets[k].all[i], cand = this.cands[i];
-        layer.kkOutcome = OUTCOMES.indexOf(cand.outcome);
-        layer.setStyle(sets[k] === this.points ? pointStyle(cand) : pathStyle(cand));
-      }
+    var moved = [];
+    this.keys = this.keys || this.cands.map(styleKey);
+    for (var i = 0; i < this.cands.length; i++) {
+      var cand = this.cands[i], key = styleKey(cand);
+      if (key === this.keys[i]) { continue; }
+      this.keys[i] = key;
+      var point = this.points.all[i], outcome = OUTCOMES.indexOf(cand.outcome);
+      if (point.kkOutcome !== outcome) { moved.push(point); }
+      point.kkOutcome = outcome;
+      point.setStyle(pointStyle(cand));
+      if (this.polys) { this.polys.all[i].setStyle(pathStyle(cand)); }
     }
+    return moved;
   };
 
-  App.prototype.refreshAfterLive = function () {
+  App.prototype.refreshAfterLive = function (moved) {
     var f = this.filter, all = f.outcomes.scored && f.outcomes.unknown && f.outcomes.excluded;
     if (!all) {
       this.applyFilter();
     } else {
-      this.refreshClusters();
+      this.refreshClusters(moved);
       this.renderList();
     }
     OUTCOMES.forEach(function (o) {
@@ -524,10 +545,10 @@
     this.map.closePopup();
   };
 
-  App.prototype.refreshClusters = function () {
+  App.prototype.refreshClusters = function (moved) {
     var group = this.points.group;
-    if (!group.refreshClusters) { return; }
-    if (group._map) { group.refreshClusters(); } else { this.clustersStale = true; }
+    if (!group.refreshClusters || !moved.length) { return; }
+    if (group._map) { group.refreshClusters(moved); } else { this.clustersStale = true; }
   };
 
   App.prototype.schedule = function () {
@@ -728,6 +749,7 @@
     var self = this;
     renderWatermark(this.meta.recipient);
     if (!this.map.options.maxZoom) { this.map.setMaxZoom(20); }  /* clusters need one */
+    this.map.setMinZoom(MIN_ZOOM);  /* fewer cluster levels to build */
     if (data.basemap) {
       this.basemap = embeddedBasemap(data.basemap).addTo(this.map);
     }
@@ -747,9 +769,10 @@
     this.renderPanel(data);
     this.fitStart();
     this.points = this.buildLayers(false);
-    this.fillGroup(this.points);
+    this.clustersStale = true;  /* filled when first shown */
     this.updateMode();
     this.map.on("zoomend", function () { self.updateMode(); });
+    if (this.cands.length <= CHUNKED_FROM) { window.__kkAllDrawn = performance.now(); }
     requestAnimationFrame(function () {
       requestAnimationFrame(function () { window.__kkFirstDraw = performance.now(); });
     });
@@ -757,6 +780,10 @@
 
   App.prototype.countDrawn = function () {
     return this.active ? this.active.group.getLayers().length : 0;
+  };
+
+  App.prototype.countVisible = function () {
+    return this.visible.filter(Boolean).length;
   };
 
   window.kansenkaartInit = function (map, data) {
