@@ -4,7 +4,9 @@ The whole map page (scripts, data, panel) becomes one AES-256-GCM ciphertext:
 the key is derived with PBKDF2-HMAC-SHA256 (600,000 iterations, random
 128-bit salt), the IV is a random 96 bits, and the ciphertext is stored
 base64-encoded in a small loader page that decrypts it with WebCrypto once the
-passphrase is typed. The loader holds no candidate data in clear.
+passphrase is typed. The page is compressed (raw DEFLATE) before it is
+encrypted, and inflated by the browser's ``DecompressionStream``. The loader
+holds no candidate data in clear.
 
 The passphrase is never logged, never put in a message and never stored.
 """
@@ -16,6 +18,7 @@ import json
 import os
 import re
 import unicodedata
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +45,7 @@ MIN_PASSPHRASE_LENGTH = 12
 _SALT_BYTES = 16
 _IV_BYTES = 12
 _AAD = "kansenkaart-map-v1"
+_COMPRESSION = "deflate-raw"
 _ADVICE = (
     "Use four or more random words (for example from a diceware list), "
     "at least 12 characters in all, and share the passphrase separately "
@@ -178,7 +182,8 @@ def encrypt_page(page: str, passphrase: str) -> str:
     check_passphrase(passphrase)
     salt, iv = os.urandom(_SALT_BYTES), os.urandom(_IV_BYTES)
     key = _derive_key(passphrase, salt, ITERATIONS)
-    ciphertext = AESGCM(key).encrypt(iv, page.encode("utf-8"), _AAD.encode())
+    packed = _deflate(page.encode("utf-8"))
+    ciphertext = AESGCM(key).encrypt(iv, packed, _AAD.encode())
     params = {
         "format": _AAD,
         "cipher": "AES-256-GCM",
@@ -187,6 +192,7 @@ def encrypt_page(page: str, passphrase: str) -> str:
         "salt": base64.b64encode(salt).decode("ascii"),
         "iv": base64.b64encode(iv).decode("ascii"),
         "aad": _AAD,
+        "compression": _COMPRESSION,
     }
     loader = read_static("loader.html")
     return loader.replace("__KK_PARAMS__", json.dumps(params)).replace(
@@ -225,7 +231,15 @@ def decrypt_page(loader: str, passphrase: str) -> str:
     except InvalidTag as err:
         msg = "Wrong passphrase, or the map file was altered."
         raise ConfigError(msg) from err
+    if params.get("compression") == _COMPRESSION:
+        plain = zlib.decompress(plain, wbits=-15)
     return plain.decode("utf-8")
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw DEFLATE (no zlib header), as ``DecompressionStream("deflate-raw")``."""
+    packer = zlib.compressobj(level=6, wbits=-15)
+    return packer.compress(data) + packer.flush()
 
 
 def _between(text: str, start: str, end: str) -> str:

@@ -287,3 +287,11 @@ def test_payload_carries_the_raw_rule_values(session_maps: dict[str, Path]) -> N
     assert 0 < decoded.count(None) < len(decoded)
     assert {v for v in decoded if v is not None} <= {0.0, 0.5, 1.0}
     assert live["scan_text"].startswith("# Lokale objectenscan")
+
+
+def test_encrypted_map_is_compressed_before_encryption(
+    session_maps: dict[str, Path],
+) -> None:
+    plain = session_maps["plain"].stat().st_size
+    encrypted = session_maps["encrypted"].stat().st_size
+    assert encrypted < 0.6 * plain  # base64 adds a third; DEFLATE takes off more

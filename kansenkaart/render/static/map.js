@@ -254,13 +254,14 @@
     }
     var next = wantPolys ? this.polys : this.points;
     if (next === this.active) { return; }
+    if (this.active) { this.map.removeLayer(this.active.group); }
+    this.active = next;
+    /* on the map first: markercluster adds to a detached group in O(n²) */
+    next.group.addTo(this.map);
     if (next === this.points && this.clustersStale) {
       this.clustersStale = false;
       this.fillGroup(this.points);
     }
-    if (this.active) { this.map.removeLayer(this.active.group); }
-    this.active = next;
-    next.group.addTo(this.map);
   };
 
   App.prototype.applyFilter = function () {
