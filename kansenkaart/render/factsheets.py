@@ -129,6 +129,10 @@ def _snippet(geom: shapely.Geometry, context: dict[str, gpd.GeoDataFrame]) -> st
 def _e(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
+    if isinstance(value, float) and not value.is_integer():
+        value = f"{value:.2f}"
+    elif isinstance(value, float):
+        value = int(value)
     return html.escape(str(value))
 
 
@@ -169,17 +173,15 @@ class _Sheets:
         return f'<table class="rules">{head}{"".join(body)}</table>'
 
     def unknowns(self, row: pd.Series) -> str:
-        open_rules = [
-            rid
-            for rid in self.rules
-            if str(row.get(rid, "")).startswith(("onbekend", "overgeslagen", "n.v.t."))
-        ]
-        if not open_rules:
-            return "Alle regels zijn beoordeeld."
+        groups: dict[str, list[str]] = {}
+        for rid in self.rules:
+            text = str(row.get(rid, ""))
+            if text.startswith(("onbekend", "overgeslagen", "n.v.t.")):
+                groups.setdefault(text, []).append(rid)
+        if not groups:
+            return "<p>Alle regels zijn beoordeeld.</p>"
         items = "".join(
-            f"<li>{_e(rid)} ({_e(self.rules[rid].get('title'))}): "
-            f"{_e(row.get(rid))}</li>"
-            for rid in open_rules
+            f"<li>{_e(text)}: {_e(', '.join(ids))}</li>" for text, ids in groups.items()
         )
         return f"<ul>{items}</ul>"
 
@@ -215,7 +217,7 @@ class _Sheets:
             f"<dl>{self.facts(row)}</dl>"
             f"<p><b>Bestemming:</b> {_overlays(geom, self.result.context)}</p>"
             "</div></div>"
-            f"{self.rules_table(row)}<h2>Wat onbekend is</h2>{self.unknowns(row)}"
+            f"<h2>Wat onbekend is</h2>{self.unknowns(row)}{self.rules_table(row)}"
             f'<p class="foot">{_e(self.footer())}</p></section>'
         )
 

@@ -16,6 +16,7 @@ from kansenkaart.errors import ConfigError
 from kansenkaart.render.factsheets import write_factsheets
 from kansenkaart.results import order_candidates, read_result
 from tests._scans import write_object_scan
+from tests.render.conftest import PERSON_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +59,8 @@ def test_one_page_per_top_candidate_with_rules_and_sources(
             assert rule["id"] in text
         assert "Transformatiemeter" in text  # a rule's source
         assert "Wat onbekend is" in text
-        assert "OBJ-LEEGSTAND" in text.split("Wat onbekend is")[1]  # skipped layer
+        unknown = text.split("Wat onbekend is")[1].split("Regel")[0]
+        assert "overgeslagen (laag ontbreekt): OBJ-LEEGSTAND" in unknown
         assert "Bestemming:" in text
     plain = write_factsheets(scan_dir, tmp_path / "plain.pdf", top=1)
     assert _reddish_pixels(pdf, tmp_path / "mark") > 500  # the watermark
@@ -78,15 +80,18 @@ def _reddish_pixels(pdf: Path, stem: Path) -> int:
     )
 
 
-def test_factsheets_keep_to_the_map_whitelist(result_dir: Path, tmp_path: Path) -> None:
-    pdf = write_factsheets(result_dir, tmp_path / "sites.pdf", top=3)
+def test_factsheets_keep_to_the_map_whitelist(
+    owned_result_dir: Path, tmp_path: Path
+) -> None:
+    pdf = write_factsheets(owned_result_dir, tmp_path / "sites.pdf", top=3)
     pages = _pages(pdf)
     assert len(pages) == 3
     text = "".join(pages)
-    assert "Testpersoon" not in text  # owner_name is not whitelisted
+    assert PERSON_NAME not in text  # the ownership table's name column
     assert "Eigenaar" in text
-    classes = read_result(result_dir).candidates["owner_class"]
-    assert any(c in text for c in set(classes))
+    top = order_candidates(read_result(owned_result_dir).candidates).head(3)
+    for k, owner in enumerate(top["owner_class"]):
+        assert str(owner) in pages[k]
 
 
 def test_bad_requests_are_refused_before_printing(
