@@ -105,7 +105,7 @@ def test_fields_outside_the_whitelist_never_reach_the_map(
     owned_result_dir: Path, tmp_path: Path
 ) -> None:
     plain_page = render_map(owned_result_dir, tmp_path / "m.html").read_text("utf-8")
-    candidates = gpd.read_file(owned_result_dir / "candidates.gpkg")
+    candidates = gpd.read_file(owned_result_dir / "candidates.gpkg", layer="candidates")
     summary = json.loads((owned_result_dir / "summary.json").read_text("utf-8"))
     assert PERSON_COLUMN not in plain_page
     assert PERSON_NAME not in plain_page
