@@ -295,3 +295,40 @@ def test_encrypted_map_is_compressed_before_encryption(
     plain = session_maps["plain"].stat().st_size
     encrypted = session_maps["encrypted"].stat().st_size
     assert encrypted < 0.6 * plain  # base64 adds a third; DEFLATE takes off more
+
+
+def test_exported_site_scan_file_loads_with_the_session_choices(
+    page: tuple, result_dir: Path, tmp_path: Path
+) -> None:
+    """The locatiescan (inline tables, comments, rules of another regime)."""
+    from kansenkaart.rules.definition import load_scan
+
+    pg, rec = page
+    path = render_map(result_dir, tmp_path / "locatie.html")
+    _open(pg, path)
+    _move_slider(pg, "LOC-BEBOUWING", 5)
+    _move_slider(pg, "LOC-NUTS", 0)
+    pg.uncheck("#kk-on-LOC-CAPACITEIT")
+    pg.uncheck("#kk-on-LOC-N2000-BUFFER")  # a flag
+    with pg.expect_download() as download:
+        pg.click("#kk-export")
+    edited = tmp_path / "locatiescan-sessie.toml"
+    edited.write_bytes(Path(download.value.path()).read_bytes())
+    scan = load_scan(edited)
+    original = load_scan(scan_path_of("locatiescan"))
+    weights = {r.id: r.weight for r in scan.rules if r.kind == "score"}
+    assert weights["LOC-BEBOUWING"] == 5
+    assert weights["LOC-EIGENDOM"] == 25  # skipped here: no slider, unchanged
+    assert "LOC-NUTS" not in weights
+    ids = [r.id for r in scan.rules]
+    gone = {"LOC-NUTS", "LOC-CAPACITEIT", "LOC-N2000-BUFFER"}
+    assert ids == [r.id for r in original.rules if r.id not in gone]
+    assert "LOC-GELUID-WABO" in ids  # another regime's rule stays as it was
+    assert scan.layers == original.layers and scan.map_fields == original.map_fields
+    assert rec.errors == []
+
+
+def scan_path_of(name: str) -> Path:
+    from kansenkaart.datasets import scan_path
+
+    return scan_path(name)
