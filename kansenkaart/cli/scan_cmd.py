@@ -40,8 +40,11 @@ def _common(func: Any) -> Any:
         click.option(
             "--zoning",
             multiple=True,
-            type=_FILE,
-            help="IMRO plan, GML or GeoPackage (repeatable).",
+            type=_FILE_OR_FOLDER,
+            help=(
+                "IMRO plan (GML or GeoPackage) or omgevingsplan / verordening "
+                "(STOP/TPOD folder or zip with manifest-ow.xml) (repeatable)."
+            ),
         ),
         click.option(
             "--layer",

@@ -18,6 +18,7 @@ from typing import Any
 
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io._vector import layer_info, list_layers
+from kansenkaart.io.stop_tpod import is_stop_tpod
 
 __all__ = ["READERS", "SUPPORTED", "Detected", "detect_format", "get_reader"]
 
@@ -26,7 +27,8 @@ SUPPORTED: dict[str, str] = {
     ".gpkg": "GeoPackage (BAG, bag-light, 3DBAG, DKK, IMRO, context layers)",
     ".gml": "GML (DKK v4/v5 kadastrale kaart, IMRO2008/IMRO2012 plans)",
     ".xml": "LV-BAG 2.0 XML extract (PND/VBO)",
-    ".zip": "zipped LV-BAG 2.0 XML extract or zipped GML",
+    ".zip": "zipped LV-BAG 2.0 XML extract, or a STOP/TPOD omgevingsplan package",
+    "(folder)": "LV-BAG 2.0 XML folder, or a STOP/TPOD package (manifest-ow.xml)",
     ".json": "CityJSON tile (3DBAG) or GeoJSON",
     ".json.gz": "gzipped CityJSON tile (3DBAG)",
     ".geojson": "GeoJSON (boundaries, context layers)",
@@ -48,6 +50,7 @@ READERS: dict[str, tuple[str, str]] = {
     "dkk-gml": ("parcels", "kansenkaart.io.dkk:read_dkk_gml"),
     "imro-gml": ("zoning", "kansenkaart.io.imro:read_imro_gml"),
     "imro-gpkg": ("zoning", "kansenkaart.io.imro:read_imro_gpkg"),
+    "stop-tpod": ("zoning", "kansenkaart.io.stop_tpod:read_stop_tpod"),
     "canonical-parquet": (
         "buildings|parcels|zoning",
         "kansenkaart.io.parquet:read_canonical_parquet",
@@ -101,6 +104,8 @@ def _head(path: Path, n: int = 16384) -> str:
 
 
 def _from_xml_head(head: str) -> str | None:
+    if "standaarden.overheid.nl/stop/imop/geo" in head:  # a GIO on its own
+        return "stop-tpod"
     if "geonovum.nl/imro" in head:
         return "imro-gml"
     if "kadaster.nl/schemas/brkkadastralekaart" in head or "kadastralekaart" in head:
@@ -162,10 +167,13 @@ def _check_path(path: Path) -> None:
 
 
 def _from_folder(path: Path) -> str:
+    if _is_stop_tpod_dir(path):
+        return "stop-tpod"
     if any(p.suffix.lower() in (".xml", ".zip") for p in path.iterdir()):
         return "lvbag-xml"
     msg = (
-        f"{path}: is a folder, not a file (and holds no LV-BAG XML files). "
+        f"{path}: is a folder, not a file (and holds no LV-BAG XML files and no "
+        "STOP/TPOD manifest-ow.xml). "
         "Give the file itself."
     )
     raise DataSourceError(msg)
@@ -178,14 +186,21 @@ def _from_zip(path: Path) -> str:
     except zipfile.BadZipFile as err:
         msg = f"{path}: not a readable zip file ({err}). Download it again."
         raise DataSourceError(msg) from err
+    if is_stop_tpod(names):
+        return "stop-tpod"
     if any(("pnd" in n or "vbo" in n) and n.endswith((".xml", ".zip")) for n in names):
         return "lvbag-xml"
     msg = (
-        f"{path}: the zip holds no LV-BAG PND/VBO XML files "
+        f"{path}: the zip holds no LV-BAG PND/VBO XML files and no STOP/TPOD "
+        "manifest-ow.xml "
         f"(found: {', '.join(names[:5]) or 'nothing'}). Unzip it and pass the "
         "files themselves."
     )
     raise DataSourceError(msg)
+
+
+def _is_stop_tpod_dir(path: Path) -> bool:
+    return any(True for _ in path.rglob("manifest-ow.xml"))
 
 
 def _unsupported(path: Path) -> DataSourceError:

@@ -4,6 +4,11 @@ Plans can overlap: a newer partial revision (``partiële herziening``) or a
 draft next to the plan in force. :func:`combine_plans` decides which plan
 applies where, with this precedence (highest first):
 
+0. the omgevingsplan (``source == "stop-tpod"``, read by
+   :mod:`kansenkaart.io.stop_tpod`) over an old IMRO bestemmingsplan: where the
+   new part of the omgevingsplan assigns functions it replaces the *tijdelijk
+   deel* (the old plans stay part of the omgevingsplan until they are replaced,
+   RULES.md §5.3);
 1. plan status, ranked by :data:`STATUS_RANK`: ``onherroepelijk`` (3) over
    ``vastgesteld`` / ``deels onherroepelijk`` / ``geconsolideerd`` (2) over
    ``ontwerp`` / ``voorontwerp`` / ``concept`` (1) over anything else (0);
@@ -45,6 +50,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PLAN_AREA = "Bestemmingsplangebied"
+#: ``source`` of zoning read from a STOP/TPOD omgevingsplan.
+OMGEVINGSPLAN_SOURCE = "stop-tpod"
 
 #: plan_status (lower case) -> precedence rank; unknown statuses rank 0.
 STATUS_RANK: dict[str, int] = {
@@ -99,19 +106,26 @@ def plan_precedence(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``plan_id`` with ``plan_status``, ``plan_date``,
-        ``status_rank`` and ``precedence`` (0 = highest), sorted by precedence.
+        ``regime_rank`` (1 for an omgevingsplan), ``status_rank`` and
+        ``precedence`` (0 = highest), sorted by precedence.
     """
+    cols = ["plan_id", "plan_status", "plan_date"]
+    has_source = "source" in gdf.columns
     plans = gdf.drop_duplicates("plan_id")[
-        ["plan_id", "plan_status", "plan_date"]
+        [*cols, "source"] if has_source else cols
     ].copy()
+    source = plans["source"] if has_source else pd.Series("", index=plans.index)
+    plans["regime_rank"] = (source == OMGEVINGSPLAN_SOURCE).astype(int)
     status = plans["plan_status"].astype("string").str.strip().str.lower()
     plans["status_rank"] = status.map(STATUS_RANK).fillna(0).astype(int)
     plans["_date"] = plans["plan_date"].astype("string").fillna("")
     plans = plans.sort_values(
-        ["status_rank", "_date", "plan_id"], ascending=[False, False, True]
+        ["regime_rank", "status_rank", "_date", "plan_id"],
+        ascending=[False, False, False, True],
     )
     plans["precedence"] = np.arange(len(plans))
-    return plans.drop(columns="_date").set_index("plan_id")
+    drop = ["_date", "source"] if has_source else ["_date"]
+    return plans.drop(columns=drop).set_index("plan_id")
 
 
 def _plan_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -144,7 +158,12 @@ def _conflict_records(pairs: pd.DataFrame, order: pd.DataFrame) -> list[dict[str
     records = []
     for row in pairs.itertuples(index=False):  # one per plan pair, not per geometry
         win, lose = order.loc[row.winner], order.loc[row.loser]
-        if win["status_rank"] != lose["status_rank"]:
+        if win["regime_rank"] != lose["regime_rank"]:
+            reason = (
+                "omgevingsplan over the tijdelijk deel (IMRO bestemmingsplan): "
+                "the new rules replace the old ones where they assign functions"
+            )
+        elif win["status_rank"] != lose["status_rank"]:
             reason = f"status {win['plan_status']} over {lose['plan_status']}"
         elif win["plan_date"] != lose["plan_date"]:
             reason = f"newer plan_date {win['plan_date']} over {lose['plan_date']}"
@@ -301,7 +320,9 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         One dict per plan, in order of first appearance: ``plan_id``,
         ``plan_name``, ``plan_status``, ``plan_date``, ``counts``
         (object_type -> number of objects) and ``main_groups``
-        (bestemmingshoofdgroep -> number of Enkelbestemmingen, largest first).
+        (bestemmingshoofdgroep -> number of Enkelbestemmingen, largest first);
+        for a STOP/TPOD regeling also ``gebiedsaanwijzingen`` (type, such as
+        ``Functie`` or ``Beperkingengebied``, -> number of gebiedsaanwijzingen).
 
     Examples
     --------
@@ -318,6 +339,7 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     enkel = gdf.loc[gdf["object_type"] == "Enkelbestemming"]
     groups = enkel.groupby("plan_id", sort=False)["main_group"].value_counts()
     plans = gdf.drop_duplicates("plan_id")
+    aanwijzingen = gdf.attrs.get("gebiedsaanwijzingen", {})
     summary = []
     for plan in plans.itertuples(index=False):  # one row per plan
         pid = plan.plan_id
@@ -335,6 +357,8 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
                 ),
             }
         )
+        if pid in aanwijzingen:  # a STOP/TPOD regeling
+            summary[-1]["gebiedsaanwijzingen"] = dict(aanwijzingen[pid])
     return summary
 
 

@@ -62,10 +62,11 @@ def _read_kind(
     columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     detected = detect_format(path)
-    if detected.path.is_dir() and kind != "buildings":
+    folder_ok = kind == "buildings" or detected.format == "stop-tpod"
+    if detected.path.is_dir() and not folder_ok:
         msg = (
             f"{path}: is a folder, not a file. Give the {kind} file itself "
-            "(only LV-BAG XML may be given as a folder)."
+            "(only LV-BAG XML or a STOP/TPOD package may be given as a folder)."
         )
         raise DataSourceError(msg)
     if detected.format == "canonical-parquet":
