@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "model": 2,
     "io": 3,
     "sources": 4,
+    "fetch": 4,
     "synth": 4,
     "candidates": 5,
     "joins": 5,

@@ -84,12 +84,14 @@ def _register() -> None:
     # imported here, after the group exists; an import error is a bug and
     # must surface, never silently remove a command
     from kansenkaart.cli.factsheets_cmd import factsheets_command  # noqa: PLC0415
+    from kansenkaart.cli.fetch_cmd import fetch_command  # noqa: PLC0415
     from kansenkaart.cli.layers_cmd import layers  # noqa: PLC0415
     from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
     from kansenkaart.cli.scan_cmd import rules, scan  # noqa: PLC0415
     from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
 
     for command in (
+        fetch_command,
         layers,
         scan,
         rules,
