@@ -293,7 +293,7 @@ def scan_to_folder(
     overwrite: bool = False,
     map_options: Mapping[str, Any] | None = None,
     **options: Any,
-) -> tuple[ScanResult, Path]:
+) -> tuple[ScanResult, Path | str]:
     """Run a scan and write its result folder (with ``map.html`` if asked).
 
     Parameters
@@ -314,12 +314,16 @@ def scan_to_folder(
 
     Returns
     -------
-    tuple of (ScanResult, Path)
-        The result and the folder written.
+    tuple of (ScanResult, Path or str)
+        The result and the folder written (a PostGIS ``out_dir``: its schema
+        URL without password).
     """
-    sources = [path for _, path in inputs.files()]
+    from kansenkaart.io.postgis import is_postgis_url  # noqa: PLC0415
+
+    sources = [Path(p) for _, p in inputs.files() if not is_postgis_url(p)]
     # refuse an unusable or protected --out before any data is read
-    check_output_dir(Path(out_dir), overwrite=overwrite, inputs=sources)
+    if not is_postgis_url(out_dir):  # a database schema: write_frames checks it
+        check_output_dir(Path(out_dir), overwrite=overwrite, inputs=sources)
     result = run_scan(scan, inputs, **options)
     finish = None
     if map_options is not None:

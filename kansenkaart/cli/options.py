@@ -26,6 +26,13 @@ __all__ = [
 ]
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DB = ("postgresql://", "postgres://")
+
+
+def _is_db(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(_DB)
+
+
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -68,15 +75,19 @@ def _file_problem(path: Path, *, dir_okay: bool) -> str | None:
 
 
 class InputFile(click.ParamType):
-    """An existing input file (a folder too when ``dir_okay``)."""
+    """An existing input file (a folder too when ``dir_okay``; a PostGIS URL,
+    kept as text, when ``db_ok``)."""
 
     name = "FILE"
 
-    def __init__(self, *, dir_okay: bool = False) -> None:
+    def __init__(self, *, dir_okay: bool = False, db_ok: bool = False) -> None:
         self.dir_okay = dir_okay
+        self.db_ok = db_ok
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> Path:
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
         """Return the path, or fail saying what is wrong with it."""
+        if self.db_ok and _is_db(value):
+            return str(value)
         path = Path(value)
         problem = _file_problem(path, dir_okay=self.dir_okay)
         if problem is not None:
@@ -89,7 +100,7 @@ class LayerPair(click.ParamType):
 
     name = "NAME=PATH"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, Path]:
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, Path | str]:
         """Return ``(name, path)``, or fail naming the expected form."""
         if isinstance(value, tuple):
             return value
@@ -102,18 +113,24 @@ class LayerPair(click.ParamType):
                 param,
                 ctx,
             )
-        return name, InputFile(dir_okay=True).convert(path, param, ctx)
+        return name, InputFile(dir_okay=True, db_ok=True).convert(path, param, ctx)
 
 
 class OutputFolder(click.ParamType):
-    """An output folder whose parent can be written (checked at once)."""
+    """An output folder whose parent can be written (checked at once); a
+    PostGIS schema URL is kept as text when ``db_ok``."""
 
     name = "FOLDER"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> Path:
+    def __init__(self, *, db_ok: bool = False) -> None:
+        self.db_ok = db_ok
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
         """Return the path, or fail when it is a file or cannot be written."""
         from kansenkaart.results.folder import check_writable  # noqa: PLC0415
 
+        if self.db_ok and _is_db(value):
+            return str(value)
         path = Path(value)
         if path.exists() and not path.is_dir():
             self.fail(

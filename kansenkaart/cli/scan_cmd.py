@@ -20,7 +20,8 @@ from kansenkaart.cli.options import (
 __all__ = ["rules", "scan"]
 
 _FILE = InputFile()
-_FILE_OR_FOLDER = InputFile(dir_okay=True)
+_FILE_OR_DB = InputFile(db_ok=True)
+_FILE_FOLDER_OR_DB = InputFile(dir_okay=True, db_ok=True)
 
 
 def _common(func: Any) -> Any:
@@ -28,19 +29,24 @@ def _common(func: Any) -> Any:
         click.option(
             "--buildings",
             multiple=True,
-            type=_FILE_OR_FOLDER,
-            help="BAG / bag-light / LV-BAG XML / 3DBAG file (repeatable).",
+            type=_FILE_FOLDER_OR_DB,
+            help=(
+                "BAG / bag-light / LV-BAG XML / 3DBAG file, or a PostGIS URL "
+                "(postgresql://user@host/db: NLExtract's BAG tables; "
+                "?table=schema.table for one table or view) (repeatable)."
+            ),
         ),
         click.option(
             "--parcels",
             multiple=True,
-            type=_FILE,
-            help="DKK parcels, GeoPackage or GML (repeatable).",
+            type=_FILE_OR_DB,
+            help="DKK parcels, GeoPackage or GML, or postgresql://...?table=... "
+            "(repeatable).",
         ),
         click.option(
             "--zoning",
             multiple=True,
-            type=_FILE_OR_FOLDER,
+            type=_FILE_FOLDER_OR_DB,
             help=(
                 "IMRO plan (GML or GeoPackage) or omgevingsplan / verordening "
                 "(STOP/TPOD folder or zip with manifest-ow.xml) (repeatable)."
@@ -52,7 +58,8 @@ def _common(func: Any) -> Any:
             multiple=True,
             type=LayerPair(),
             help="Other layer, e.g. natura2000=n2k.gpkg, noise=lden.tif, "
-            "buurten=buurten.gpkg (repeatable).",
+            "buurten=buurten.gpkg, monuments=postgresql://...?table=... "
+            "(repeatable).",
         ),
         click.option(
             "--ownership",
@@ -74,8 +81,9 @@ def _common(func: Any) -> Any:
         click.option(
             "--out",
             "out_dir",
-            type=OutputFolder(),
-            help="Output folder (default: a new folder here).",
+            type=OutputFolder(db_ok=True),
+            help="Output folder (default: a new folder here), or a PostGIS schema "
+            "postgresql://user@host/db?schema=NAME (one transaction).",
         ),
         click.option(
             "--overwrite",
@@ -129,7 +137,7 @@ def _common(func: Any) -> Any:
     return func
 
 
-def _run(default_scan: str, opts: dict[str, Any]) -> Path:
+def _run(default_scan: str, opts: dict[str, Any]) -> Path | str:
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
     from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
 
@@ -155,7 +163,9 @@ def _run(default_scan: str, opts: dict[str, Any]) -> Path:
     )
 
 
-def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> Path:
+def _execute(
+    scan_file: Path, inputs: Any, out: Path | str, opts: dict[str, Any]
+) -> Path | str:
     from kansenkaart.pipeline import scan_to_folder  # noqa: PLC0415
 
     quiet = click.get_current_context().find_root().params.get("quiet", 0)
@@ -189,7 +199,7 @@ def _execute(scan_file: Path, inputs: Any, out: Path, opts: dict[str, Any]) -> P
         click.echo(
             f"Overgeslagen regels (laag ontbreekt): {', '.join(s['skipped_rules'])}"
         )
-    click.echo(f"Resultaten: {path.resolve()}")
+    click.echo(f"Resultaten: {path.resolve() if isinstance(path, Path) else path}")
     return path
 
 

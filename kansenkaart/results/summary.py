@@ -98,7 +98,7 @@ def _inputs(
             "layer": s.layer,
             "format": s.format,
             "path": str(s.path),
-            "sha256": file_sha256(s.path),
+            "sha256": file_sha256(s.path) if isinstance(s.path, Path) else None,
         }
         for s in sources
     ]

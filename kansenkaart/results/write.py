@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from kansenkaart.errors import ConfigError
 from kansenkaart.results.charts import write_charts
 from kansenkaart.results.folder import check_output_dir, swap_into_place, write_marker
 from kansenkaart.results.model import ScanResult, order_candidates
@@ -62,9 +63,11 @@ def _write_xlsx(table: pd.DataFrame, path: Path, summary: dict[str, Any]) -> Non
                 )
 
 
-def _write_context(result: ScanResult, path: Path) -> None:
+def _context_frames(result: ScanResult) -> dict[str, gpd.GeoDataFrame]:
+    """The context layers for the map, near the candidates, by output name."""
     import geopandas as gpd  # noqa: PLC0415
 
+    out = {}
     bounds = shapely.box(*result.candidates.total_bounds).buffer(250)
     for name, layer in result.context.items():
         if not isinstance(layer, gpd.GeoDataFrame) or not len(layer):
@@ -78,8 +81,28 @@ def _write_context(result: ScanResult, path: Path) -> None:
             part = part[["building_id", "geometry"]]
         elif name == "municipalities":
             part = part[["code", "name", "geometry"]]
-        layer_name = "boundary" if name == "municipalities" else name
+        out["boundary" if name == "municipalities" else name] = part
+    return out
+
+
+def _write_context(result: ScanResult, path: Path) -> None:
+    for layer_name, part in _context_frames(result).items():
         part.to_file(path, layer=layer_name, driver="GPKG", engine="pyogrio")
+
+
+def _write_postgis(result: ScanResult, url: str, *, overwrite: bool) -> str:
+    """Candidates, context and summary into one schema, in one transaction."""
+    from kansenkaart.io.postgis import write_frames  # noqa: PLC0415
+
+    summary = json.dumps(result.summary, ensure_ascii=False, default=str)
+    frames: dict[str, pd.DataFrame] = {
+        "candidates": order_candidates(result.candidates).reset_index(),
+        **{f"context_{k}": v for k, v in _context_frames(result).items()},
+        "summary": pd.DataFrame({"summary_json": [summary]}),
+    }
+    if result.leave_one_out is not None:
+        frames["leave_one_rule_out"] = result.leave_one_out
+    return write_frames(url, frames, overwrite=overwrite)
 
 
 def write_results(
@@ -89,7 +112,7 @@ def write_results(
     overwrite: bool = False,
     finish: Callable[[Path], None] | None = None,
     inputs: Iterable[Path] = (),
-) -> Path:
+) -> Path | str:
     """Write ``result`` into ``out_dir``, all or nothing.
 
     Writes ``candidates.gpkg`` (layer ``candidates``), ``candidates.csv``
@@ -103,11 +126,20 @@ def write_results(
     result folder (see :func:`~kansenkaart.results.folder.check_output_dir`;
     ``inputs`` are the files a replaced folder must not hold).
 
+    With ``out_dir`` a PostGIS URL (``postgresql://...?schema=NAME``) the
+    candidates, context layers and summary become tables of that schema,
+    written in one transaction (see :func:`kansenkaart.io.postgis.write_frames`).
+
     Returns
     -------
-    Path
-        The output folder.
+    Path or str
+        The output folder (or the schema URL, without password).
     """
+    if isinstance(out_dir, str) and out_dir.startswith(("postgresql:", "postgres:")):
+        if finish is not None:
+            msg = "--map writes a file: give a folder as --out, or leave --map off."
+            raise ConfigError(msg)
+        return _write_postgis(result, out_dir, overwrite=overwrite)
     out_dir = Path(out_dir)
     check_output_dir(out_dir, overwrite=overwrite, inputs=inputs)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

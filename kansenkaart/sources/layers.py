@@ -29,6 +29,7 @@ from kansenkaart.io.context import (
 )
 from kansenkaart.io.detect import detect_format
 from kansenkaart.io.ownership import read_ownership
+from kansenkaart.io.postgis import is_postgis_url, parse_pg_url, postgis_as_gpkg
 from kansenkaart.io.vacancy import read_vacancy
 from kansenkaart.model.validate import Finding
 from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
@@ -122,7 +123,7 @@ class LayerSource:
     """Where one input file of a layer came from."""
 
     layer: str
-    path: Path
+    path: Path | str  # a str: a PostGIS URL without password
     format: str | None
 
 
@@ -200,14 +201,27 @@ def _numeric_table(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _read_named(name: str, path: Path, kind: LayerKind) -> LayerValue:
+def _read_named(name: str, path: Path | str, kind: LayerKind) -> LayerValue:
+    if is_postgis_url(path):
+        with postgis_as_gpkg(str(path)) as tmp:
+            return _read_named(name, tmp, kind)
+    path = Path(path)
     if name in _NAMED_READERS:
         return _NAMED_READERS[name](path)
     if kind == "raster":
         return path
+    if kind == "zoning":  # e.g. a provincial verordening as constraints
+        return read_zoning(path)
     if kind == "table":
         return _numeric_table(read_csv_text(path))
     return read_context(path)
+
+
+def _source(name: str, path: Path | str) -> LayerSource:
+    """Where a layer came from; a database URL without its password."""
+    if is_postgis_url(path):
+        return LayerSource(name, parse_pg_url(str(path)).redacted, "postgis")
+    return LayerSource(name, Path(path), _format_of(Path(path)))
 
 
 def _format_of(path: Path) -> str | None:
@@ -284,12 +298,8 @@ def load_layers(
     kinds: dict[str, LayerKind] = {**KNOWN_LAYERS, **declared}
     for name, path in sorted(inputs.layers.items()):
         _step(progress, f"laag {name} lezen")
-        values[name] = _read_named(name, Path(path), kinds.get(name, "vector"))
-    sources = tuple(
-        LayerSource(name, Path(p), _format_of(Path(p)))
-        for name, p in inputs.files()
-        if name != "area"
-    )
+        values[name] = _read_named(name, path, kinds.get(name, "vector"))
+    sources = tuple(_source(name, p) for name, p in inputs.files() if name != "area")
     return Layers(values, kinds=kinds, sources=sources)
 
 

@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.detect import Detected, detect_format, get_reader
+from kansenkaart.io.postgis import is_postgis_url
 from kansenkaart.model.schema import SCHEMAS
 from kansenkaart.model.validate import OnInvalid
 
@@ -32,7 +33,9 @@ def read_layer(path: PathLike, *, on_invalid: OnInvalid = "fix") -> Any:
     Parameters
     ----------
     path : str or Path
-        Any supported file (see :data:`kansenkaart.io.detect.SUPPORTED`).
+        Any supported file (see :data:`kansenkaart.io.detect.SUPPORTED`), or a
+        PostGIS URL ``postgresql://...?table=...`` (see
+        :mod:`kansenkaart.io.postgis`).
     on_invalid : {"raise", "fix", "drop"}, default "fix"
         Policy for invalid geometries.
 
@@ -42,6 +45,11 @@ def read_layer(path: PathLike, *, on_invalid: OnInvalid = "fix") -> Any:
         The canonical layer; a table for ownership/vacancy CSVs, a metadata
         dict for rasters.
     """
+    if is_postgis_url(path):
+        from kansenkaart.io.postgis import postgis_as_gpkg  # noqa: PLC0415
+
+        with postgis_as_gpkg(str(path)) as tmp:
+            return _read(detect_format(tmp), on_invalid=on_invalid)
     detected = detect_format(path)
     return _read(detected, on_invalid=on_invalid)
 
@@ -54,6 +62,31 @@ def _read(detected: Detected, *, on_invalid: OnInvalid) -> Any:
     return reader(detected.path, on_invalid=on_invalid)
 
 
+def _read_postgis(
+    url: str, kind: str, *, on_invalid: OnInvalid, columns: Sequence[str] | None
+) -> gpd.GeoDataFrame:
+    """A layer from PostGIS: NLExtract BAG tables, a canonical zoning table, or
+    one table read by the file reader its columns point to."""
+    from kansenkaart.io import postgis  # noqa: PLC0415
+
+    src = postgis.parse_pg_url(url)
+    if kind == "zoning":  # a table in the canonical zoning model
+        from kansenkaart.model.validate import validate_layer  # noqa: PLC0415
+
+        gdf = postgis.read_table(src)
+        return validate_layer(
+            gdf, SCHEMAS["zoning"], source=src.redacted, on_invalid=on_invalid
+        )
+    if kind == "buildings" and "table" not in src.options:
+        gdf = postgis.read_nlextract_buildings(url, on_invalid=on_invalid)
+        if columns is None:
+            return gdf
+        keep = [SCHEMAS[kind].id_column, *columns, gdf.geometry.name]
+        return gdf[list(dict.fromkeys(keep))]
+    with postgis.postgis_as_gpkg(url) as path:
+        return _read_kind(path, kind, on_invalid=on_invalid, columns=columns)
+
+
 def _read_kind(
     path: PathLike,
     kind: str,
@@ -61,6 +94,8 @@ def _read_kind(
     on_invalid: OnInvalid,
     columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
+    if is_postgis_url(path):
+        return _read_postgis(str(path), kind, on_invalid=on_invalid, columns=columns)
     detected = detect_format(path)
     folder_ok = kind == "buildings" or detected.format == "stop-tpod"
     if detected.path.is_dir() and not folder_ok:
