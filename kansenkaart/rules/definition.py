@@ -75,7 +75,8 @@ _RULE_KEYS = {
     "regimes",
 }
 _TOP_KEYS = {"scan", "rule", "layers", "map", "derive_uses"}
-_DECLARED_KINDS = ("vector", "table", "raster")
+#: "zoning": a plan or verordening read like --zoning (e.g. constraints).
+_DECLARED_KINDS = ("vector", "table", "raster", "zoning")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -377,7 +378,7 @@ def _check_declared_layers(declared: dict[str, Any], out: _Problems) -> None:
             out.add(
                 f"[layers.{name}]",
                 f"kind {kind!r} is not one of {', '.join(_DECLARED_KINDS)}",
-                'Write kind = "vector", "table" or "raster"',
+                'Write kind = "vector", "table", "raster" or "zoning"',
             )
 
 

@@ -13,6 +13,7 @@ predicate is its entry in the rule catalogue.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -635,3 +636,32 @@ def available_years_below(
     id_col = next(c for c in ("parcel_id", "candidate_id", "building_id") if c in table)
     years = ctx.lookup(layer, id_col, column, cand.index).astype("Float64")
     return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())
+
+
+@_predicate(output="bool", params={"groups": REQUIRED}, needs_layer=True)
+def overlay_group_in(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, groups: list[str]
+) -> pd.Series:
+    """The candidate touches a zoning overlay (``Gebiedsaanduiding``) of ``groups``.
+
+    Meant for a provincial omgevingsverordening or a waterschapsverordening read
+    as zoning (:mod:`kansenkaart.io.stop_tpod`): its gebiedsaanwijzingen are
+    overlays whose ``main_group`` is the TPOD group (``waterwingebied``,
+    ``natuurnetwerk nederland``). A group matches as part of the text, so
+    ``waterwingebied`` also matches IMRO's ``milieuzone - waterwingebied``.
+    False where no such overlay is near: the verordening covers its whole
+    province or waterschap, so "not designated" is an answer.
+    """
+    frame, _, tree = ctx.layer_index(layer)
+    pattern = "|".join(re.escape(g.lower()) for g in groups)
+    hit = (
+        (
+            (frame["object_type"] == "Gebiedsaanduiding")
+            & frame["main_group"].astype("string").str.lower().str.contains(pattern)
+        )
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    left, right = tree.query(_geoms(cand), predicate="intersects")
+    inside = np.bincount(left[hit[right]], minlength=len(cand)) > 0
+    return _bool(inside, cand.index)

@@ -9,6 +9,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -236,3 +238,39 @@ def test_site_scan_runs_on_an_omgevingsplan(tmp_path: Path) -> None:
     centrum = cands.loc["nl.imow-gm0297.gebiedsaanwijzing.2019000002"]
     assert centrum["main_group"] == "centrum"
     assert centrum["outcome"] == "scored"
+
+
+def test_verordening_overlays_are_constraints_for_the_site_scan() -> None:
+    from kansenkaart.rules.predicates import PREDICATES, ScanContext
+
+    verordening = read_stop_tpod(PV30)
+    molen = verordening.loc[verordening["main_group"] == "molen"].geometry.iloc[0]
+    x0, y0, x1, y1 = molen.bounds
+    step = max(x1 - x0, y1 - y0) / 6
+    boxes = [
+        shapely.box(x, y, x + step, y + step)
+        for x in np.arange(x0 - step, x1 + step, step)
+        for y in np.arange(y0 - step, y1 + step, step)
+    ]
+    cand = gpd.GeoDataFrame(geometry=boxes, crs=28992)
+    ctx = ScanContext(layers={"constraints": verordening})
+    func = PREDICATES["overlay_group_in"].func
+    got = func(cand, ctx, layer="constraints", groups=["Molen"])
+    expected = cand.intersects(molen)
+    assert 0 < expected.sum() < len(cand)
+    assert got.astype(bool).tolist() == expected.tolist()
+    none = func(cand, ctx, layer="constraints", groups=["waterwingebied"])
+    assert not none.astype(bool).any()
+
+
+def test_site_scan_takes_a_verordening_as_constraints(tmp_path: Path) -> None:
+    out = tmp_path / "result"
+    args = ["scan", "sites", "--parcels", str(OTTERLO), "--zoning", str(ZALTBOMMEL)]
+    args += ["--layer", f"constraints={PV30}", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    rules = {r["id"]: r["status"] for r in summary["rules"]}
+    assert rules["LOC-VERORDENING"] == "evaluated"
+    cands = pd.read_csv(out / "candidates.csv")
+    assert not cands["excluded_by"].fillna("").str.contains("LOC-VERORDENING").any()

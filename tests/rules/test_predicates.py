@@ -290,6 +290,28 @@ def test_raster_above(tmp_path) -> None:
     assert out == [False, True, None]
 
 
+def test_overlay_group_in() -> None:
+    overlays = gpd.GeoDataFrame(
+        {
+            "object_type": [
+                "Gebiedsaanduiding",
+                "Gebiedsaanduiding",
+                "Enkelbestemming",
+            ],
+            "main_group": ["milieuzone - waterwingebied", "stiltegebied", "water"],
+        },
+        geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)],
+        crs=RD_NEW,
+    )
+    cand = _cand([box(5, 5, 15, 15), box(21, 1, 29, 9), box(41, 1, 49, 9)])
+    ctx = ScanContext(layers={"constraints": overlays})
+    out = _call(
+        "overlay_group_in", cand, ctx, layer="constraints", groups=["Waterwingebied"]
+    )
+    # only an overlay of the group counts, not a bestemming with a like name
+    assert out == [True, False, False]
+
+
 def test_every_predicate_is_tested() -> None:
     import inspect
     import sys
