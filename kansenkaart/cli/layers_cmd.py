@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from kansenkaart.cli.options import PathOrUrl
+
 __all__ = ["layers"]
 
 
@@ -45,7 +47,7 @@ def _print_human(info: dict[str, Any]) -> None:
 
 
 @layers.command("inspect")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathOrUrl())
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input.")
 @click.option(
     "--on-invalid",
@@ -54,7 +56,7 @@ def _print_human(info: dict[str, Any]) -> None:
     show_default=True,
     help="What to do with invalid geometries.",
 )
-def inspect_cmd(paths: tuple[Path, ...], as_json: bool, on_invalid: str) -> None:
+def inspect_cmd(paths: tuple[Path | str, ...], as_json: bool, on_invalid: str) -> None:
     """Report kind, format, layers, counts, CRS, extent and problems of PATHS.
 
     Exit status 0 when every file is readable, 1 otherwise.

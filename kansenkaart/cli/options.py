@@ -23,6 +23,7 @@ __all__ = [
     "IsoDate",
     "LayerPair",
     "OutputFolder",
+    "PathOrUrl",
 ]
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -93,6 +94,16 @@ class InputFile(click.ParamType):
         if problem is not None:
             self.fail(f"{value}: {problem}.", param, ctx)
         return path
+
+
+class PathOrUrl(click.ParamType):
+    """Any path (not checked here), or a PostGIS URL kept as text."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        """Return the URL as text, anything else as a Path."""
+        return str(value) if _is_db(value) else Path(value)
 
 
 class LayerPair(click.ParamType):

@@ -17,6 +17,7 @@ import pandas as pd
 from kansenkaart.errors import KansenkaartError
 from kansenkaart.io._vector import layer_info, list_layers
 from kansenkaart.io.detect import detect_format
+from kansenkaart.io.postgis import is_postgis_url
 from kansenkaart.model.schema import BAG_USE_COLUMNS
 from kansenkaart.sources.read import _read
 
@@ -90,6 +91,32 @@ def _describe(result: dict[str, Any], data: Any) -> None:
         result["plans"] = zoning_summary(data)
 
 
+def _inspect_postgis(url: str, *, on_invalid: str) -> dict[str, Any]:
+    """Inspect a PostGIS table (via a temporary GeoPackage) or NLExtract's BAG."""
+    from kansenkaart.io import postgis  # noqa: PLC0415
+
+    src = postgis.parse_pg_url(url)
+    if "table" in src.options:
+        try:
+            with postgis.postgis_as_gpkg(url) as tmp:
+                result = inspect_path(tmp, on_invalid=on_invalid)
+        except KansenkaartError as err:
+            result = {"kind": None, "format": None, "readable": False}
+            result.update(layers={}, problems=[str(err)])
+        result["format"] = f"postgis/{result['format']}" if result["format"] else None
+    else:
+        result = {"kind": "buildings", "format": "postgis/nlextract", "layers": {}}
+        result.update(features=None, crs=None, bbox=None, problems=[], readable=True)
+        try:
+            data = postgis.read_nlextract_buildings(url, on_invalid=on_invalid)  # type: ignore[arg-type]
+            _describe(result, data)
+        except KansenkaartError as err:
+            result["readable"] = False
+            result["problems"].append(str(err))
+    result["path"] = src.redacted
+    return result
+
+
 def inspect_path(path: str | Path, *, on_invalid: str = "fix") -> dict[str, Any]:
     """Read ``path`` and describe it.
 
@@ -108,6 +135,8 @@ def inspect_path(path: str | Path, *, on_invalid: str = "fix") -> dict[str, Any]
         (list of messages), ``readable`` (bool); ``plans`` for zoning and
         ``uses`` for buildings with uses.
     """
+    if is_postgis_url(path):
+        return _inspect_postgis(str(path), on_invalid=on_invalid)
     path = Path(path)
     result: dict[str, Any] = {
         "path": str(path),

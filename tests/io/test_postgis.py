@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -225,3 +226,20 @@ def test_errors_name_the_table_and_the_connection(schema: str) -> None:
         read_layer(f"{PG}?table=a;drop table x")
     with pytest.raises(DataSourceError, match="cannot connect"):
         read_layer("postgresql://postgres@127.0.0.1:1/x?table=t")
+
+
+def test_layers_inspect_reads_tables_and_hides_the_password(schema: str) -> None:
+    _load(PERCELEN, schema, "percelen")
+    _load_nlextract_doesburg(schema)
+    parts = urlsplit(str(PG))
+    with_pw = urlunsplit(
+        parts._replace(netloc=f"{parts.username}:geheim@{parts.hostname}:{parts.port}")
+    )
+    urls = [f"{with_pw}?table={schema}.percelen", f"{with_pw}?schema={schema}"]
+    result = CliRunner().invoke(cli, ["layers", "inspect", "--json", *urls])
+    assert result.exit_code == 0, result.output
+    assert "geheim" not in result.output
+    parcels, buildings = (json.loads(line) for line in result.output.splitlines())
+    assert (parcels["kind"], parcels["format"]) == ("parcels", "postgis/dkk-gpkg")
+    assert parcels["features"] == 422
+    assert (buildings["kind"], buildings["features"]) == ("buildings", 2)
