@@ -493,11 +493,11 @@ def read_stop_tpod(
     SchemaError
         When the package holds no area at all.
 
-    Examples
-    --------
-    >>> plan = read_stop_tpod("omgevingsplan-zaltbommel.zip")  # doctest: +SKIP
-    >>> plan.attrs["gebiedsaanwijzingen"][plan["plan_id"].iloc[0]]  # doctest: +SKIP
-    {'Functie': 2}
+    Notes
+    -----
+    ``read_stop_tpod("omgevingsplan.zip").attrs["gebiedsaanwijzingen"]`` gives,
+    for the Zaltbommel example package in ``tests/data/stop_tpod``,
+    ``{"/akn/nl/act/gm0297/2019/reg456": {"Functie": 2}}``.
     """
     path = Path(path)
     if not path.exists():
