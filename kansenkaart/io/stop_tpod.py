@@ -16,6 +16,10 @@ IMRO readers produce, so both scans use either or both:
   ``molen``, ``stiltegebied``): an overlay, not a replacement of the zoning;
 * each ``Normwaarde`` of an ``Omgevingsnorm`` becomes a ``Maatvoering`` with
   the norm's name and value (``maximum bouwhoogte``, ``13``);
+* each ``ActiviteitLocatieaanduiding`` of a ``RegelVoorIedereen`` becomes an
+  ``Activiteitlocatie`` named after its activity, with the
+  activiteitregelkwalificatie as ``main_group`` (``toegestaan``,
+  ``vergunningplicht``, ``verbod``, ``meldingsplicht``);
 * the area where an omgevingsplan assigns functions (the union of its Functie
   locations) becomes its ``Bestemmingsplangebied``: there the new omgevingsplan
   replaces the old IMRO plan (the *tijdelijk deel*), see
@@ -64,7 +68,17 @@ REGELING_TYPES: dict[str, str] = {
     "/join/id/stop/regelingtype_005": "waterschapsverordening",
 }
 _MANIFEST = "manifest-ow.xml"
-_READ_TYPES = ("Gebied", "Gebiedengroep", "Gebiedsaanwijzing", "Omgevingsnorm")
+_READ_TYPES = (
+    "Gebied",
+    "Gebiedengroep",
+    "Gebiedsaanwijzing",
+    "Omgevingsnorm",
+    "Activiteit",
+    "RegelVoorIedereen",
+    "Ambtsgebied",
+)
+#: OW types that are not gebiedsaanwijzingen (left out of their counts).
+_NOT_AANWIJZING = ("Omgevingsnorm", "Activiteit", "GIO")
 _ENDED = "beëindigen"
 #: Functie groups whose IMRO bestemmingshoofdgroep is spelled differently.
 _GROUP_WORDS = {"centrumgebied": "centrum"}
@@ -248,6 +262,8 @@ def _manifest(pkg: _Package) -> _Manifest:
 class _Objects:
     gebied: dict[str, str] = field(default_factory=dict)  # id -> geometry id
     groep: dict[str, list[str]] = field(default_factory=dict)  # id -> gebied ids
+    activiteit: dict[str, str] = field(default_factory=dict)  # id -> naam
+    ambtsgebied: dict[str, str] = field(default_factory=dict)  # id -> GM0297
     records: list[dict[str, Any]] = field(default_factory=list)
     ended: int = 0
 
@@ -284,6 +300,23 @@ def _omgevingsnorm(obj: etree._Element, out: _Objects) -> None:
         )
 
 
+def _activiteit_locaties(obj: etree._Element, out: _Objects) -> None:
+    """Where a RegelVoorIedereen says an activity is allowed, needs a permit, ..."""
+    for aanduiding in obj.iterfind("{*}activiteitaanduiding"):
+        refs = _hrefs(aanduiding, "{*}ActiviteitRef")
+        for ala in aanduiding.iterfind("{*}ActiviteitLocatieaanduiding"):
+            out.records.append(
+                {
+                    "object_id": _text(ala, "{*}identificatie"),
+                    "ow_type": "Activiteit",
+                    "name": refs[0] if refs else None,  # its naam, resolved later
+                    "group": _last(_text(ala, "{*}activiteitregelkwalificatie")),
+                    "value": None,
+                    "refs": _hrefs(ala, "{*}locatieaanduiding/{*}LocatieRef"),
+                }
+            )
+
+
 def _ow_object(obj: etree._Element, out: _Objects) -> None:
     kind = _local(obj.tag)
     if kind == "Gebied":
@@ -296,23 +329,65 @@ def _ow_object(obj: etree._Element, out: _Objects) -> None:
         _gebiedsaanwijzing(obj, out)
     elif kind == "Omgevingsnorm":
         _omgevingsnorm(obj, out)
+    elif kind == "Activiteit":
+        out.activiteit[_text(obj, "{*}identificatie") or ""] = (
+            _text(obj, "{*}naam") or ""
+        )
+    elif kind == "RegelVoorIedereen":
+        _activiteit_locaties(obj, out)
+    elif kind == "Ambtsgebied":
+        code = _text(obj, ".//{*}bestuurlijkeGrenzenID") or ""
+        out.ambtsgebied[_text(obj, "{*}identificatie") or ""] = code.upper()
 
 
 def _objects(pkg: _Package, manifest: _Manifest) -> _Objects:
     out = _Objects()
-    for kind in _READ_TYPES:
-        for name in manifest.files.get(kind, []):
-            for wrapper in _iterparse(pkg, name, "{*}owObject"):
-                obj = wrapper[0] if len(wrapper) else None
-                if obj is None:
-                    continue
-                if _text(obj, "{*}status") == _ENDED:
-                    out.ended += 1
-                    continue
-                _ow_object(obj, out)
+    names = dict.fromkeys(n for k in _READ_TYPES for n in manifest.files.get(k, []))
+    for name in names:  # a file listed for several object types is read once
+        for wrapper in _iterparse(pkg, name, "{*}owObject"):
+            obj = wrapper[0] if len(wrapper) else None
+            if obj is None:
+                continue
+            if _text(obj, "{*}status") == _ENDED:
+                out.ended += 1
+                continue
+            _ow_object(obj, out)
+    for rec in out.records:  # an activity location is named after its activity
+        if rec["ow_type"] == "Activiteit":
+            rec["name"] = out.activiteit.get(rec["name"] or "", rec["name"])
     if out.ended:
         logger.info("%s: left out %d ended (beëindigd) OW objects", pkg.path, out.ended)
     return out
+
+
+def _ambtsgebieden(objs: _Objects, geoms: _Geometries) -> None:
+    """Give a gemeente's Ambtsgebied the embedded CBS boundary (simplified).
+
+    Rules "for the whole municipality" point at the Ambtsgebied, which has no
+    GIO; a provincie or waterschap code stays without an area (logged).
+    """
+    codes = {c for c in objs.ambtsgebied.values() if re.fullmatch(r"GM\d{4}", c)}
+    if not codes:
+        return
+    from kansenkaart.datasets import data_path  # noqa: PLC0415
+
+    gm = gpd.read_file(data_path("cbs_gemeenten_2022_simplified_wgs84.geojson"))
+    gm = gm[gm["gemeentecode"].str.upper().isin(codes)].to_crs(28992)
+    shapes = gm.geometry.make_valid().to_numpy()
+    for code, shape in zip(gm["gemeentecode"].str.upper(), shapes, strict=True):
+        polys = getattr(shape, "geoms", [shape])
+        geoms.rings[f"cbs:{code}".lower()] = [
+            [
+                np.asarray(p.exterior.coords),
+                *(np.asarray(r.coords) for r in p.interiors),
+            ]
+            for p in polys
+            if p.geom_type == "Polygon"
+        ]
+    for ident, code in objs.ambtsgebied.items():
+        if f"cbs:{code}".lower() in geoms.rings:
+            objs.gebied[ident] = f"cbs:{code}"
+    logger.info("ambtsgebied %s: the CBS gemeente boundary (simplified)", codes)
 
 
 def _resolve(refs: list[str], objs: _Objects, geoms: _Geometries) -> list[str]:
@@ -397,6 +472,8 @@ def _soort(info: dict[str, Any], work: str | None) -> str:
 def _object_type(ow_type: str | None, soort: str) -> str:
     if ow_type == "Omgevingsnorm":
         return "Maatvoering"
+    if ow_type == "Activiteit":
+        return "Activiteitlocatie"
     if ow_type == "Functie" and soort == "omgevingsplan":
         return "Enkelbestemming"
     return "Gebiedsaanduiding"
@@ -508,6 +585,7 @@ def read_stop_tpod(
     if is_stop_tpod(pkg.names):
         manifest = _manifest(pkg)
         objs = _objects(pkg, manifest)
+        _ambtsgebieden(objs, geoms)
         records, version = objs.records, manifest.version
     else:
         manifest = _Manifest(work=None, version=None, files={})
@@ -551,7 +629,7 @@ def _finish(
     on_invalid: OnInvalid,
 ) -> gpd.GeoDataFrame:
     counts = Counter(
-        t for t in gdf["ow_type"] if isinstance(t, str) and t not in ("Omgevingsnorm",)
+        t for t in gdf["ow_type"] if isinstance(t, str) and t not in _NOT_AANWIJZING
     )
     gdf["plan_id"] = work
     gdf["plan_name"] = info["name"] or soort
@@ -562,7 +640,7 @@ def _finish(
     label = f"{path} ({soort} {work})"
     out = validate_layer(gdf, ZONING, source=label, on_invalid=on_invalid)
     out.attrs["gebiedsaanwijzingen"] = {
-        work: {k: int(v) for k, v in sorted(counts.items()) if k != "GIO"}
+        work: {k: int(v) for k, v in sorted(counts.items())}
     }
     out.attrs["regeling"] = {work: soort}
     logger.info(

@@ -110,7 +110,7 @@ def test_norm_values_become_maatvoeringen_with_their_locations() -> None:
 def test_verordening_gives_overlays_and_no_plan_area() -> None:
     verordening = read_stop_tpod(PV30)
     kinds = Counter(verordening["object_type"])
-    assert kinds == {"Gebiedsaanduiding": 2, "Maatvoering": 5}
+    assert kinds == {"Gebiedsaanduiding": 2, "Maatvoering": 5, "Activiteitlocatie": 8}
     overlays = verordening["object_type"] == "Gebiedsaanduiding"
     groups = set(verordening.loc[overlays, "main_group"])
     assert groups == {"molen", "maatregelengebied"}
@@ -274,3 +274,31 @@ def test_site_scan_takes_a_verordening_as_constraints(tmp_path: Path) -> None:
     assert rules["LOC-VERORDENING"] == "evaluated"
     cands = pd.read_csv(out / "candidates.csv")
     assert not cands["excluded_by"].fillna("").str.contains("LOC-VERORDENING").any()
+
+
+def test_activity_locations_follow_the_rules_for_everyone() -> None:
+    plan = read_stop_tpod(ZALTBOMMEL)
+    xml = (ZALTBOMMEL / "OW-bestanden" / "regelsvooriedereen.xml").read_bytes()
+    root = etree.fromstring(xml, etree.XMLParser(recover=True))
+    kinds = Counter(
+        el.text.rsplit("/", 1)[-1].lower()
+        for el in root.iter("{*}activiteitregelkwalificatie")
+    )
+    acts = plan[plan["object_type"] == "Activiteitlocatie"]
+    assert acts["main_group"].value_counts().to_dict() == dict(kinds)
+    assert sum(kinds.values()) == 19
+    # the activity of Bedrijf categorie 2 lies exactly on that Functie
+    bedrijf = plan.loc[plan["name"] == "Bedrijf categorie 2"].geometry.iloc[0]
+    act = acts.set_index("object_id").loc[
+        "nl.imow-gm0297.activiteitlocatieaanduiding.2019000001"
+    ]
+    assert act["name"] == "uitoefenen van bedrijfstypen van categorie 2"
+    assert act.geometry.symmetric_difference(bedrijf).area < 1.0
+    # rules for the whole ambtsgebied get the CBS boundary of GM0297
+    from kansenkaart.datasets import data_path
+
+    gm = gpd.read_file(data_path("cbs_gemeenten_2022_simplified_wgs84.geojson"))
+    zaltbommel = gm[gm["gemeentecode"] == "GM0297"].to_crs(28992).geometry.iloc[0]
+    whole = acts[acts["object_id"].str.endswith(("111", "112", "113", "114", "115"))]
+    assert len(whole) == 5
+    assert whole.area.to_numpy() == pytest.approx(zaltbommel.area, rel=1e-6)
