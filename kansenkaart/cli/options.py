@@ -24,6 +24,7 @@ __all__ = [
     "LayerPair",
     "OutputFolder",
     "PathOrUrl",
+    "ZoningInput",
 ]
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -94,6 +95,26 @@ class InputFile(click.ParamType):
         if problem is not None:
             self.fail(f"{value}: {problem}.", param, ctx)
         return path
+
+
+class ZoningInput(InputFile):
+    """A plan file, a STOP/TPOD package folder (with manifest-ow.xml) or a URL."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=True, db_ok=True)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        """Return the path; a folder only when it is a STOP/TPOD package."""
+        out = super().convert(value, param, ctx)
+        folder = isinstance(out, Path) and out.is_dir()
+        if folder and not any(Path(out).rglob("manifest-ow.xml")):
+            self.fail(
+                f"{value}: is a folder, not a file (and not a STOP/TPOD package "
+                "with manifest-ow.xml); give the plan file itself.",
+                param,
+                ctx,
+            )
+        return out
 
 
 class PathOrUrl(click.ParamType):

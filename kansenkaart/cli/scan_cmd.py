@@ -15,6 +15,7 @@ from kansenkaart.cli.options import (
     InputFile,
     LayerPair,
     OutputFolder,
+    ZoningInput,
 )
 
 __all__ = ["rules", "scan"]
@@ -46,7 +47,7 @@ def _common(func: Any) -> Any:
         click.option(
             "--zoning",
             multiple=True,
-            type=_FILE_FOLDER_OR_DB,
+            type=ZoningInput(),
             help=(
                 "IMRO plan (GML or GeoPackage) or omgevingsplan / verordening "
                 "(STOP/TPOD folder or zip with manifest-ow.xml) (repeatable)."
