@@ -119,6 +119,7 @@ def load_scan_layers(
     return load_layers(
         inputs,
         declared=scan.layer_kinds,
+        national_layers=scan.national_layers,
         outline_buildings=scan.unit != "buildings",
         progress=progress,
     )
@@ -238,6 +239,7 @@ def run_scan(
         regime=scan.regime,
         horizon_years=scan.horizon_years,
         reference_date=ref,
+        coverage=layers.coverage,
     )
     joins = check_joins(cand, layers)
     cand = _attach_owner(cand, ctx)
@@ -271,6 +273,7 @@ def run_scan(
         reference_date=ref.date().isoformat(),
         accounting=layer_accounting(layers, unit=scan.unit, n_candidates=len(cand)),
         joins=joins,
+        coverage=layers.coverage,
     )
     if sensitivity_runs:
         summary["sensitivity"] = {

@@ -401,3 +401,18 @@ def read_bag_light(
     frame["source"] = "bag-light"
     gdf = gpd.GeoDataFrame(frame, geometry=_polygons_2d(raw), crs=raw.crs)
     return validate_layer(gdf, BUILDINGS, source=source, on_invalid=on_invalid)
+
+
+def read_bag_gpkg_units(path: str | Path) -> pd.DataFrame:
+    """The verblijfsobjecten of a BAG GeoPackage: one row per (unit, pand).
+
+    Columns ``unit_id``, ``building_id``, ``uses`` and ``floor_area_m2``, as
+    :func:`read_bag_gpkg` joins them to the panden.
+
+    Raises
+    ------
+    DataSourceError
+        When the file has no ``verblijfsobject`` layer.
+    """
+    path = Path(path)
+    return _read_units(path, _find_layer(path, "verblijfsobject", list_layers(path)))

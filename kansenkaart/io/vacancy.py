@@ -33,9 +33,9 @@ def _vacancy_columns(
 ) -> tuple[str, str, str | None]:
     """Return (id column, vacant-since column, id kind or None if inferred)."""
     id_col, kind = None, None
-    for aliases, alias_kind in (
-        (_BUILDING_ALIASES, "building_id"),
+    for aliases, alias_kind in (  # units first: with both, pand is the relation
         (_UNIT_ALIASES, "unit_id"),
+        (_BUILDING_ALIASES, "building_id"),
         (_GENERIC_BAG_ALIASES, None),
     ):
         id_col, kind = pick(columns, aliases), alias_kind
@@ -137,8 +137,10 @@ def read_vacancy(path: PathLike, *, on_invalid: OnInvalid = "fix") -> pd.DataFra
     -------
     pandas.DataFrame
         ``building_id`` or ``unit_id`` (16-digit string, leading zeros kept)
-        and ``vacant_since`` (datetime64). Duplicate ids are reported and the
-        first row is kept.
+        and ``vacant_since`` (datetime64); a table of verblijfsobject ids
+        that also has a pand column keeps it as ``building_id`` (the unit ->
+        pand relation, see :mod:`kansenkaart.sources.units`). Duplicate ids
+        are reported and the first row is kept.
 
     Raises
     ------
@@ -160,6 +162,9 @@ def read_vacancy(path: PathLike, *, on_invalid: OnInvalid = "fix") -> pd.DataFra
     kind = _bag_id_kind(ids, kind, source=source, id_col=id_col)
     dates = _parse_dates(df[date_col], source=source, column=date_col)
     out = pd.DataFrame({kind: ids, "vacant_since": dates})
+    pand_col = pick(list(df.columns), _BUILDING_ALIASES)
+    if kind == "unit_id" and pand_col is not None:  # the unit -> pand relation
+        out["building_id"] = _normalise_bag_ids(df[pand_col], source=source)
     out = drop_duplicate_ids(out, kind, source=source)
     logger.info("%s: %d vacant %s", source, len(out), kind.removesuffix("_id") + "s")
     return out

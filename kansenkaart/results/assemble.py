@@ -1,8 +1,10 @@
 """Assemble the candidates table of a result from the scored rule table.
 
 One row per candidate that entered the scan, indexed by ``candidate_id``:
-kind, outcome, score, ranks (overall and per municipality), municipality,
-the vetoes and undecided rules, the Dutch reason, one text column per rule,
+kind, outcome, score with its interval (``score_min``, ``score_max``) and
+``weight_assessed``, ranks (overall and per municipality), municipality,
+the vetoes and undecided rules, ``assessed_nl`` ("beoordeeld op 3 van 6
+criteria (58 % van het gewicht)"), the Dutch reason, one text column per rule,
 the points per score rule (``pts_<RULE>``), the raw value the scoring used
 per evaluated rule (``val_<RULE>``: the fraction 0-1 of a score rule, 1/0 for
 a veto or flag that holds or not, null when undecided), the attributes an analyst needs
@@ -17,7 +19,11 @@ import geopandas as gpd
 import pandas as pd
 
 from kansenkaart.model.schema import BAG_USE_COLUMNS
-from kansenkaart.scoring.explain import explain_candidates, rule_result_texts
+from kansenkaart.scoring.explain import (
+    completeness_texts,
+    explain_candidates,
+    rule_result_texts,
+)
 from kansenkaart.scoring.score import rank_candidates, score_candidates
 
 if TYPE_CHECKING:
@@ -134,12 +140,13 @@ def assemble_candidates(
     rank = rank_candidates(scored)
     out = _Columns(cand.index)
     out.add(cand, ["candidate_kind"])
-    out.add(scored, ["outcome", "score"])
+    out.add(scored, ["outcome", "score", "score_min", "score_max", "weight_assessed"])
     out.add(rank.rename("rank"))
     by_municipality = rank_candidates(scored, by=cand["municipality_code"])
     out.add(by_municipality.rename("rank_municipality"))
     out.add(cand, ["municipality_code", "municipality_name"])
     out.add(scored, ["excluded_by", "unknown_for"])
+    out.add(completeness_texts(table, scored))
     out.add(explain_candidates(table, scored, rank).rename("reason_nl"))
     out.add(rule_result_texts(table, scored))
     out.add(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))

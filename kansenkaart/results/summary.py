@@ -11,7 +11,18 @@ spreadsheet and the map read):
     Counts that add up: every candidate is in exactly one outcome.
 ``skipped_rules``, ``not_applicable_rules``, ``rules``
     Every rule with its kind, weight, predicate, layer, parameters, source,
-    rationale, note and status (evaluated, skipped, not_applicable).
+    rationale, note, ``on_unknown`` (vetoes), status (evaluated, skipped,
+    not_applicable) and how many candidates it ``decided`` and left
+    ``undecided``, with ``undecided_reasons`` (reason -> count: "buiten de
+    dekking van laag X", "gegevens ontbreken", "laag ontbreekt"). Vetoes are
+    counted over every candidate, score and flag rules over the candidates
+    that are not excluded.
+``coverage``
+    Per layer where it has data: ``how`` (plan boundary, extent of the file,
+    national, given with --coverage), ``national`` and ``area_m2``.
+``completeness``
+    Scored candidates fully and partly assessed, and the lowest
+    ``weight_assessed``.
 ``inputs``
     Every input file: ``layer`` (the scan's layer name), ``format`` (the
     detected reader format), ``path`` and ``sha256``.
@@ -38,16 +49,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from kansenkaart._version import __version__
 from kansenkaart.io.attribution import attribution_for
 from kansenkaart.scoring.score import OUTCOMES
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas as gpd
     import pandas as pd
 
     from kansenkaart.rules.definition import Rule, ScanDefinition
     from kansenkaart.rules.engine import RuleTable
+    from kansenkaart.sources.coverage import Coverage
     from kansenkaart.sources.layers import LayerSource
 
 __all__ = ["build_summary", "file_sha256", "layer_accounting"]
@@ -69,7 +85,49 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _rule_entry(rule: Rule, table: RuleTable) -> dict[str, Any]:
+def _decided(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, Any]:
+    """How many candidates the rule decided, did not decide, and why.
+
+    Counted over the candidates a rule could matter for: all of them for a
+    veto (a veto is evaluated for every candidate), the candidates that are
+    not excluded for score and flag rules.
+    """
+    n = len(out)
+    if rule in table.not_applicable:
+        return {"decided": 0, "undecided": 0, "undecided_reasons": {}}
+    if rule.kind == "veto":
+        pool = np.ones(n, dtype=bool)
+    else:
+        pool = (out["outcome"] != "excluded").to_numpy(dtype=bool)
+    if rule in table.skipped:
+        reasons = {"laag ontbreekt": int(pool.sum())}
+        return {
+            "decided": 0,
+            "undecided": int(pool.sum()),
+            "undecided_reasons": reasons,
+        }
+    values = table.values[rule.id]
+    if not values.index.equals(out.index):
+        values = values.reindex(out.index)
+    undecided = values.isna().to_numpy(dtype=bool) & pool
+    cover = table.outside_coverage
+    outside = (
+        cover[rule.id].reindex(out.index).to_numpy(dtype=bool) & undecided
+        if cover is not None and rule.id in cover
+        else np.zeros(n, dtype=bool)
+    )
+    reasons = {
+        f"buiten de dekking van laag {rule.layer}": int(outside.sum()),
+        "gegevens ontbreken": int((undecided & ~outside).sum()),
+    }
+    return {
+        "decided": int((pool & ~undecided).sum()),
+        "undecided": int(undecided.sum()),
+        "undecided_reasons": {k: v for k, v in reasons.items() if v},
+    }
+
+
+def _rule_entry(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, Any]:
     status = (
         "skipped"
         if rule in table.skipped
@@ -86,7 +144,9 @@ def _rule_entry(rule: Rule, table: RuleTable) -> dict[str, Any]:
         "source": rule.source,
         "rationale": rule.rationale,
         "note": rule.note,
+        "on_unknown": rule.on_unknown if rule.kind == "veto" else None,
         "status": status,
+        **_decided(rule, table, out),
     }
 
 
@@ -170,6 +230,17 @@ def _scan_file(scan: ScanDefinition) -> dict[str, Any]:
     return entry
 
 
+def _completeness(out: pd.DataFrame) -> dict[str, Any]:
+    """Scored candidates by how much of the weight was decided."""
+    scored = out[out["outcome"] == "scored"]
+    share = scored["weight_assessed"].astype(float)
+    return {
+        "scored_fully_assessed": int((share >= 1.0 - 1e-9).sum()),
+        "scored_partly_assessed": int((share < 1.0 - 1e-9).sum()),
+        "weight_assessed_min": round(float(share.min()), 4) if len(share) else None,
+    }
+
+
 def _by_municipality(out: pd.DataFrame) -> dict[str, dict[str, int]]:
     groups = out.groupby(out["municipality_code"].fillna("onbekend"))["outcome"]
     return {str(k): {o: int(v) for o, v in g.value_counts().items()} for k, g in groups}
@@ -186,6 +257,7 @@ def build_summary(
     reference_date: str,
     accounting: dict[str, Any] | None = None,
     joins: dict[str, Any] | None = None,
+    coverage: Mapping[str, Coverage] | None = None,
 ) -> dict[str, Any]:
     """Build the summary of one scan and check that every candidate is counted.
 
@@ -216,7 +288,9 @@ def build_summary(
         **{o: int(counts.get(o, 0)) for o in OUTCOMES},
         "skipped_rules": [r.id for r in table.skipped],
         "not_applicable_rules": [r.id for r in table.not_applicable],
-        "rules": [_rule_entry(r, table) for r in scan.rules],
+        "rules": [_rule_entry(r, table, out) for r in scan.rules],
+        "coverage": {k: c.as_dict() for k, c in (coverage or {}).items()},
+        "completeness": _completeness(out),
         "inputs": inputs,
         "attribution": list(dict.fromkeys(a for a in attribution if a)),
         "scan_file": _scan_file(scan),

@@ -310,7 +310,14 @@ def evaluate_rules_dask(
     mods = _import_dask()
     if not len(candidates) or not evaluated:  # nothing to send
         values = rule_values(candidates, evaluated, ctx.for_chunk())
-        return finish_table(candidates, values, evaluated, skipped, not_applicable)
+        return finish_table(
+            candidates,
+            values,
+            evaluated,
+            skipped,
+            not_applicable,
+            coverage=ctx.coverage,
+        )
     chunks = spatial_chunks(candidates, partition_size or DEFAULT_PARTITION_SIZE)
     pieces = [candidates.iloc[pos] for pos in chunks]
     halo = halo_m(evaluated) + HALO_MARGIN_M
@@ -342,4 +349,6 @@ def evaluate_rules_dask(
             )
         parts = c.gather(tasks)
     values = in_candidate_order(parts, chunks, candidates.index)
-    return finish_table(candidates, values, evaluated, skipped, not_applicable)
+    return finish_table(
+        candidates, values, evaluated, skipped, not_applicable, coverage=ctx.coverage
+    )

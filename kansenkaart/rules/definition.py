@@ -71,12 +71,16 @@ _RULE_KEYS = {
     "source",
     "note",
     "on_missing",
+    "on_unknown",
     "negate",
     "regimes",
 }
 _TOP_KEYS = {"scan", "rule", "layers", "map", "derive_uses"}
 #: "zoning": a plan or verordening read like --zoning (e.g. constraints).
 _DECLARED_KINDS = ("vector", "table", "raster", "zoning")
+#: Keys of a ``[layers.NAME]`` section; ``national = true`` declares that the
+#: layer covers the whole of the Netherlands (a national register).
+_LAYER_KEYS = {"kind", "description", "national"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +108,15 @@ class Rule:
         Why the rule exists, its legal or policy source, and remarks such as
         ``UNVERIFIED``.
     on_missing : {"unknown", "skip"}
-        What happens when the rule's layer is absent for the whole scan.
+        What happens when the rule's layer is absent for the whole scan:
+        ``unknown`` refuses nothing but leaves the rule undecided for every
+        candidate; ``skip`` marks the rule "niet beoordeeld: laag ontbreekt"
+        (a score rule's weight then counts as not assessed, a veto as
+        undecided). Neither makes missing data a pass.
+    on_unknown : {"unknown", "flag"}
+        What a veto that cannot be decided for a candidate (data missing,
+        outside the layer's coverage) does to it: ``unknown`` (default) makes
+        the candidate *onbekend*; ``flag`` scores it with a visible warning.
     negate : bool
         Invert a boolean predicate (e.g. "has no transformable use").
     regimes : tuple of str
@@ -122,6 +134,7 @@ class Rule:
     source: str = ""
     note: str = ""
     on_missing: Literal["unknown", "skip"] = "unknown"
+    on_unknown: Literal["unknown", "flag"] = "unknown"
     negate: bool = False
     regimes: tuple[str, ...] = ("wabo", "ow")
 
@@ -151,7 +164,15 @@ class ScanDefinition:
     @property
     def layer_kinds(self) -> dict[str, LayerKind]:
         """Kind of each layer the scan file declares under ``[layers.NAME]``."""
-        return {name: spec.get("kind", "vector") for name, spec in self.layers.items()}
+        return {
+            name: spec.get("kind", KNOWN_LAYERS.get(name, "vector"))
+            for name, spec in self.layers.items()
+        }
+
+    @property
+    def national_layers(self) -> tuple[str, ...]:
+        """Layers the scan file declares ``national = true`` (cover all of NL)."""
+        return tuple(n for n, s in self.layers.items() if s.get("national", False))
 
     @property
     def active_rules(self) -> tuple[Rule, ...]:
@@ -293,6 +314,15 @@ def _check_layer(
 def _check_options(raw: dict[str, Any], where: str, out: _Problems) -> tuple[str, ...]:
     if raw.get("on_missing", "unknown") not in ("unknown", "skip"):
         out.add(where, "on_missing must be 'unknown' or 'skip'", "Fix on_missing")
+    on_unknown = raw.get("on_unknown", "unknown")
+    if on_unknown not in ("unknown", "flag"):
+        out.add(where, "on_unknown must be 'unknown' or 'flag'", "Fix on_unknown")
+    elif "on_unknown" in raw and raw.get("kind") != "veto":
+        out.add(
+            where,
+            f"on_unknown is for veto rules, not a {raw.get('kind')} rule",
+            "Remove on_unknown (an undecided score or flag is always shown)",
+        )
     regimes = tuple(raw.get("regimes", ("wabo", "ow")))
     if not set(regimes) <= {"wabo", "ow"}:
         out.add(where, f"regimes {regimes} must be 'wabo' and/or 'ow'", "Fix regimes")
@@ -340,6 +370,7 @@ def _check_rule(
         source=raw["source"],
         note=raw.get("note", ""),
         on_missing=raw.get("on_missing", "unknown"),
+        on_unknown=raw.get("on_unknown", "unknown"),
         negate=bool(raw.get("negate", False)),
         regimes=regimes,
     )
@@ -373,13 +404,28 @@ def _check_scan(scan: dict[str, Any], out: _Problems) -> bool:
 
 def _check_declared_layers(declared: dict[str, Any], out: _Problems) -> None:
     for name, spec in declared.items():
-        kind = spec.get("kind", "vector") if isinstance(spec, dict) else None
-        if kind not in _DECLARED_KINDS:
+        if not isinstance(spec, dict):
+            out.add(f"[layers.{name}]", "is not a table", 'Write kind = "vector"')
+            continue
+        known = KNOWN_LAYERS.get(name)
+        kind = spec.get("kind", "vector" if known is None else known)
+        if known is None and kind not in _DECLARED_KINDS:
             out.add(
                 f"[layers.{name}]",
                 f"kind {kind!r} is not one of {', '.join(_DECLARED_KINDS)}",
                 'Write kind = "vector", "table", "raster" or "zoning"',
             )
+        if known is not None and kind != known:
+            out.add(f"[layers.{name}]", f"is a {known} layer", "Remove 'kind'")
+        unknown = set(spec) - _LAYER_KEYS
+        if unknown:
+            out.add(
+                f"[layers.{name}]",
+                f"unknown key(s) {', '.join(sorted(unknown))}",
+                f"Allowed keys: {', '.join(sorted(_LAYER_KEYS))}",
+            )
+        if not isinstance(spec.get("national", False), bool):
+            out.add(f"[layers.{name}]", "national must be true or false", "Fix it")
 
 
 def _check_derive_uses(

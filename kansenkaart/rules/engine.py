@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +22,7 @@ __all__ = [
     "RuleTable",
     "evaluate_rules",
     "finish_table",
+    "outside_coverage",
     "plan_rules",
     "rule_values",
 ]
@@ -47,16 +50,20 @@ class RuleTable:
     rules : tuple of Rule
         The evaluated rules, in scan order.
     skipped : tuple of Rule
-        Rules declared ``on_missing = "skip"`` whose layer is absent.
+        Rules declared ``on_missing = "skip"`` whose layer is absent: not
+        decided for any candidate.
     not_applicable : tuple of Rule
         Rules that do not apply under the scan's regime.
+    outside_coverage : pandas.DataFrame or None
+        Per rule on a layer with a coverage polygon, the candidates that lie
+        outside it (their value is null: not decided).
     """
 
     values: pd.DataFrame
     rules: tuple[Rule, ...]
     skipped: tuple[Rule, ...] = ()
     not_applicable: tuple[Rule, ...] = ()
-    not_applicable_for: pd.DataFrame | None = None
+    outside_coverage: pd.DataFrame | None = None
 
 
 def _evaluate_one(rule: Rule, cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
@@ -72,21 +79,6 @@ def _evaluate_one(rule: Rule, cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Se
     if rule.negate:
         result = ~result.astype("boolean")
     return result.rename(rule.id)
-
-
-def _attribute_skip(rule: Rule, cand: gpd.GeoDataFrame) -> pd.Series:
-    """Candidates for which an attribute veto or flag does not apply.
-
-    A veto or flag declared ``on_missing = "skip"`` on an attribute predicate
-    (e.g. storey height) is decided only where its attributes are known; for
-    the other candidates it is *not applicable*, shown as such, and neither
-    excludes nor makes the candidate unknown. Score rules never skip per
-    candidate: their weights must be comparable across candidates.
-    """
-    attrs = [a for a in PREDICATES[rule.predicate].spec.attributes if a in cand]
-    if rule.on_missing != "skip" or not attrs or rule.kind == "score":
-        return pd.Series(False, index=cand.index)
-    return cand[attrs].isna().any(axis=1)
 
 
 def plan_rules(
@@ -176,7 +168,32 @@ def evaluate_rules(
         chunk_size or DEFAULT_CHUNK_SIZE,
         workers or os.cpu_count() or 1,
     )
-    return finish_table(candidates, values, evaluated, skipped, not_applicable)
+    return finish_table(
+        candidates, values, evaluated, skipped, not_applicable, coverage=ctx.coverage
+    )
+
+
+def outside_coverage(
+    candidates: gpd.GeoDataFrame,
+    rules: tuple[Rule, ...],
+    coverage: Mapping[str, Any],
+) -> pd.DataFrame:
+    """Per rule on a layer with a coverage polygon: candidates outside it.
+
+    A candidate is inside when its whole geometry is covered by the layer's
+    coverage (computed once per layer, vectorised).
+    """
+    geoms = np.asarray(candidates.geometry.values)
+    per_layer: dict[str, np.ndarray] = {}
+    out = {}
+    for rule in rules:
+        cov = coverage.get(rule.layer) if rule.layer is not None else None
+        if cov is None or cov.geometry is None:
+            continue
+        if rule.layer not in per_layer:
+            per_layer[rule.layer] = ~cov.covers(geoms)
+        out[rule.id] = per_layer[rule.layer]
+    return pd.DataFrame(out, index=candidates.index, dtype=bool)
 
 
 def finish_table(
@@ -185,15 +202,20 @@ def finish_table(
     evaluated: tuple[Rule, ...],
     skipped: tuple[Rule, ...],
     not_applicable: tuple[Rule, ...],
+    *,
+    coverage: Mapping[str, Any] | None = None,
 ) -> RuleTable:
-    """Apply per-candidate not-applicable rules and build the table."""
-    not_applicable_for = pd.DataFrame(
-        {r.id: _attribute_skip(r, candidates) for r in evaluated},
-        index=candidates.index,
-    )
-    for rid in not_applicable_for.columns:
-        if not_applicable_for[rid].any():  # not applicable here: "no hit"
-            values.loc[not_applicable_for[rid], rid] = False
+    """Leave rules undecided outside their layer's coverage; build the table.
+
+    This is the one place where coverage is applied, for every predicate and
+    both engines: a value outside the coverage of the rule's layer becomes
+    null (not decided), whatever the predicate found there.
+    """
+    outside = outside_coverage(candidates, evaluated, coverage or {})
+    for rid in outside.columns:
+        mask = outside[rid].to_numpy(dtype=bool)
+        if mask.any():
+            values[rid] = values[rid].mask(mask)
     for rule in skipped:
         logger.info("rule %s skipped: layer %r not given", rule.id, rule.layer)
     logger.info(
@@ -202,4 +224,4 @@ def finish_table(
         len(candidates),
         len(skipped),
     )
-    return RuleTable(values, evaluated, skipped, not_applicable, not_applicable_for)
+    return RuleTable(values, evaluated, skipped, not_applicable, outside)

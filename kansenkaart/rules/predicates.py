@@ -64,6 +64,10 @@ class ScanContext:
     universe, rows : pandas.Index, numpy.ndarray, optional
         In a chunk's context: the ids of all candidates of the evaluation
         and the chunk's positions among them.
+    coverage : mapping of str to Coverage
+        Where each layer has data
+        (:class:`~kansenkaart.sources.coverage.Coverage`); the engine leaves
+        a rule on a layer undecided for candidates outside its coverage.
     """
 
     layers: dict[str, Any]
@@ -76,6 +80,7 @@ class ScanContext:
     indexes: dict[str, Any] = field(default_factory=dict)
     universe: pd.Index | None = None
     rows: np.ndarray | None = None
+    coverage: Mapping[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cached(
@@ -115,6 +120,7 @@ class ScanContext:
             indexes=self.indexes,
             universe=universe,
             rows=rows,
+            coverage=self.coverage,
             _lock=self._lock,
         )
 
@@ -332,15 +338,21 @@ def storey_height_below(
 def vacancy_duration(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, structural_years: float
 ) -> pd.Series:
-    """Years vacant divided by the structural-vacancy threshold, capped at 1.
+    """Years vacant divided by the structural-vacancy threshold, capped at 1,
+    times the share of the pand's units that are vacant (when the table was
+    given by verblijfsobject ids).
 
-    Buildings absent from the vacancy table count as not vacant (0).
+    Buildings absent from the vacancy table are *not decided* (a table says
+    nothing about a building it does not list), never "not vacant".
     """
     table = ctx.layers[layer]
     since = table.groupby("building_id")["vacant_since"].min()
     start = cand.index.to_series().map(since)
     years = (ctx.reference_date - pd.to_datetime(start)).dt.days / 365.25
-    value = (years / structural_years).clip(0, 1).fillna(0.0)
+    value = (years / structural_years).clip(0, 1)
+    if "vacant_share" in table.columns:
+        share = table.groupby("building_id")["vacant_share"].max()
+        value = value * cand.index.to_series().map(share).astype(float)
     return value.astype("Float64")
 
 

@@ -27,7 +27,12 @@ from kansenkaart.scoring.score import (
     _wrap,
 )
 
-__all__ = ["explain_candidates", "rule_result_texts"]
+__all__ = [
+    "completeness_text",
+    "completeness_texts",
+    "explain_candidates",
+    "rule_result_texts",
+]
 
 _NAN_BITS = np.array([np.nan]).view(np.int64)[0]
 _MIN_BLOCK = 1 << 16  # rows per block of explanation lines built in one thread
@@ -79,47 +84,79 @@ def _aligned(series: pd.Series, index: pd.Index) -> pd.Series:
     return series if series.index.equals(index) else series.reindex(index)
 
 
+#: Dutch names of the layers, for "niet beoordeeld: buiten dekking ...".
+LAYER_NAMES: dict[str, str] = {
+    "buildings": "gebouwen",
+    "parcels": "percelen",
+    "zoning": "bestemmingsplannen",
+    "natura2000": "Natura 2000",
+    "monuments": "monumenten",
+    "municipalities": "gemeenten",
+    "ownership": "eigendom",
+    "vacancy": "leegstand",
+    "noise": "geluid",
+}
+
+#: Result texts (rule columns).
+VETO_YES = "ja – uitgesloten"
+VETO_NO = "nee – geen belemmering"
+NOT_DECIDED = "niet beoordeeld: gegevens ontbreken"
+LAYER_ABSENT = "niet beoordeeld: laag ontbreekt"
+OTHER_REGIME = "n.v.t. (ander regime)"
+
+
+def _points(x: float) -> str:
+    """``+13,3`` for points (one decimal, Dutch comma)."""
+    return "+" + _fmt(x)
+
+
+def outside_text(rule: Rule) -> str:
+    """The result text of a rule outside its layer's coverage."""
+    layer = LAYER_NAMES.get(rule.layer or "", rule.layer or "")
+    return f"niet beoordeeld: buiten de dekking van de laag {layer}"
+
+
 def _result_column(
     rule: Rule,
     v: pd.Series,
     pts: pd.Series | None,
     full: float,
-    skip: np.ndarray | None,
+    outside: np.ndarray | None,
 ) -> pa.Array:
     """The result texts of one evaluated rule."""
     if pts is not None:
         rounded = pts.round(1).to_numpy(dtype=float, na_value=np.nan)
         codes, uniq = _float_codes(rounded)
-        text = (
-            "+"
-            + pd.Series(uniq, dtype="Float64").astype(str).str.replace(".", ",")
-            + f" van {_fmt(full)} punten"
-        )
-        texts = _texts(text)
+        texts: list[str | None] = [
+            None if np.isnan(u) else f"{_points(u)} punten (van {_fmt(full)})"
+            for u in uniq
+        ]
     else:
-        yes, no = ("uitgesloten", "voldoet") if rule.kind == "veto" else ("ja", "nee")
+        yes, no = (VETO_YES, VETO_NO) if rule.kind == "veto" else ("ja", "nee")
         texts = [yes, no]
         codes = np.where(v.fillna(False).astype(bool).to_numpy(dtype=bool), 0, 1)
-    unknown, not_applicable = len(texts), len(texts) + 1
-    texts += ["onbekend", "n.v.t. (gegevens onbekend)"]
-    codes = np.where(v.notna().to_numpy(dtype=bool), codes, unknown)
-    if skip is not None:
-        codes[skip] = not_applicable
+    undecided, out_of_cover = len(texts), len(texts) + 1
+    texts += [NOT_DECIDED, outside_text(rule)]
+    codes = np.where(v.notna().to_numpy(dtype=bool), codes, undecided)
+    if outside is not None:
+        codes[outside & (codes == undecided)] = out_of_cover
     return _take(texts, codes)
 
 
 def rule_result_texts(table: RuleTable, scored: pd.DataFrame) -> pd.DataFrame:
     """Short Dutch result per candidate and rule (one column per rule id).
 
-    Vetoes read ``uitgesloten`` / ``voldoet``, flags ``ja`` / ``nee``, score
-    rules ``+12,5 van 25 punten``; undecided rules read ``onbekend`` and
-    skipped rules ``overgeslagen (laag ontbreekt)``.
+    Vetoes read ``ja – uitgesloten`` / ``nee – geen belemmering``, flags
+    ``ja`` / ``nee``, score rules ``+12,5 punten (van 25,0)``; undecided rules
+    read ``niet beoordeeld: gegevens ontbreken`` (or ``... buiten de dekking
+    van de laag ...``), rules whose layer is absent ``niet beoordeeld: laag
+    ontbreekt`` and rules of another legal regime ``n.v.t. (ander regime)``.
     """
     index = table.values.index
     n = len(index)
-    weights = {r.id: r.weight for r in table.rules if r.kind == "score"}
-    total = sum(weights.values()) or 1.0
-    naf = table.not_applicable_for
+    weights = {r.id: r.weight for r in (*table.rules, *table.skipped)}
+    total = sum(w for r, w in weights.items() if w) or 1.0
+    cover = table.outside_coverage
     jobs: list[Callable[[], pa.Array]] = []
     for rule in table.rules:
         pts = (
@@ -127,18 +164,18 @@ def rule_result_texts(table: RuleTable, scored: pd.DataFrame) -> pd.DataFrame:
             if rule.kind == "score"
             else None
         )
-        skip = (
-            naf[rule.id].to_numpy(dtype=bool)
-            if naf is not None and rule.id in naf
+        outside = (
+            cover[rule.id].to_numpy(dtype=bool)
+            if cover is not None and rule.id in cover
             else None
         )
         full = 100.0 * rule.weight / total
         jobs.append(
-            partial(_result_column, rule, table.values[rule.id], pts, full, skip)
+            partial(_result_column, rule, table.values[rule.id], pts, full, outside)
         )
     # the same text in every row: one arrow buffer, shared by such columns
-    fixed = [(r, "overgeslagen (laag ontbreekt)") for r in table.skipped]
-    fixed += [(r, "n.v.t. (ander regime)") for r in table.not_applicable]
+    fixed = [(r, LAYER_ABSENT) for r in table.skipped]
+    fixed += [(r, OTHER_REGIME) for r in table.not_applicable]
     constant = {
         text: len(jobs) + i for i, text in enumerate(dict.fromkeys(t for _, t in fixed))
     }
@@ -153,52 +190,94 @@ def rule_result_texts(table: RuleTable, scored: pd.DataFrame) -> pd.DataFrame:
 
 
 def _titles(ids: pd.Series, titles: dict[str, str]) -> pd.Series:
+    """Rule titles (no ids) of comma-joined rule ids, joined by "; "."""
+
     def name(joined: str) -> str:
-        return "; ".join(f"{i} ({titles[i]})" for i in joined.split(",") if i)
+        return "; ".join(titles[i] for i in joined.split(",") if i)
 
     uniq = {v: name(v) for v in ids.dropna().unique()}
     return ids.map(uniq)
 
 
+def completeness_text(assessed: int, criteria: int, weight_share: float) -> str:
+    """``beoordeeld op 3 van 6 criteria (58 % van het gewicht)``."""
+    pct = int(np.floor(weight_share * 100 + 0.5))
+    return f"beoordeeld op {assessed} van {criteria} criteria ({pct} % van het gewicht)"
+
+
+def _undecided_texts(
+    joined: list[str | None], table: RuleTable
+) -> tuple[list[str], list[str]]:
+    """Per distinct ``unknown_for`` value: the completeness text and the
+    sentence naming the undecided rules (empty when none)."""
+    rules = [*table.rules, *table.skipped]
+    score_rules = [r for r in rules if r.kind == "score"]
+    total = sum(r.weight for r in score_rules)
+    titles = {r.id: r.title for r in rules}
+    comp, names = [], []
+    for value in joined:
+        ids = [i for i in (value or "").split(",") if i]
+        open_rules = [r for r in score_rules if r.id in ids]
+        weight = sum(r.weight for r in open_rules)
+        share = 1.0 - weight / total if total > 0 else 1.0
+        comp.append(
+            completeness_text(
+                len(score_rules) - len(open_rules), len(score_rules), share
+            )
+        )
+        listed = "; ".join(titles[i] for i in ids)
+        names.append(f" Niet beoordeeld (gegevens ontbreken): {listed}." if ids else "")
+    return comp, names
+
+
+def completeness_texts(table: RuleTable, scored: pd.DataFrame) -> pd.Series:
+    """``assessed_nl``: "beoordeeld op 3 van 6 criteria (58 % van het
+    gewicht)" for every candidate that is not excluded (null if excluded)."""
+    codes, uniq = pd.factorize(scored["unknown_for"].fillna(""))
+    comp, _ = _undecided_texts(_texts(uniq), table)
+    excluded = (scored["outcome"] == "excluded").to_numpy(dtype=bool)
+    slots = np.where(excluded | (codes < 0), len(comp), codes)
+    text = _take([*comp, None], slots)
+    return pd.Series(_wrap(text), index=scored.index, name="assessed_nl", copy=False)
+
+
 def _best_worst(
-    pts: Sequence[np.ndarray], score_rules: Sequence[Rule], n: int
+    pts: Sequence[np.ndarray], score_rules: Sequence[Rule], n: int, total: float
 ) -> tuple[np.ndarray, list[str | None]]:
-    """Strongest and weakest score rule per row: codes and distinct texts.
+    """Strongest and weakest *decided* score rule per row: codes and texts.
 
     ``pts`` holds the points of each score rule (one array of ``n`` per rule,
-    NaN if unknown).
+    NaN if undecided); undecided rules are neither strongest nor weakest.
+    ``total`` is the weight of every applicable score rule.
     """
     if not score_rules:
-        return np.zeros(n, dtype=np.intp), [""]
-    total = sum(r.weight for r in score_rules) or 1.0
-    full = [100.0 * r.weight / total for r in score_rules]
-    # np.argmax / np.argmin over the rules, one rule (column) at a time
+        return np.zeros(n, dtype=np.intp), ["geen criterium beoordeeld"]
+    full = np.array([100.0 * r.weight / total for r in score_rules])
+    matrix = np.column_stack(pts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = [np.nan_to_num(p / f, nan=0.0) for p, f in zip(pts, full, strict=True)]
-    best = np.zeros(len(share[0]), dtype=np.int64)
-    worst = np.zeros(len(share[0]), dtype=np.int64)
-    hi, lo, best_pts = share[0], share[0], pts[0]
-    for j in range(1, len(share)):
-        up, down = share[j] > hi, share[j] < lo
-        best[up], worst[down] = j, j
-        hi, lo = np.where(up, share[j], hi), np.where(down, share[j], lo)
-        best_pts = np.where(up, pts[j], best_pts)
-    weak = lo < 1.0
-    k = len(score_rules)
-    pts_code, pts_uniq = _float_codes(np.round(best_pts, 1))
-    key = (pts_code.astype(np.int64) * k + best) * (k + 1) + np.where(weak, worst, k)
-    codes, uniq = pd.factorize(key)
-    uniq = np.asarray(uniq, dtype=np.int64)
-    u_worst = uniq % (k + 1)
-    u_best = (uniq // (k + 1)) % k
-    u_pts = pts_uniq[uniq // (k + 1) // k]
-    titles = np.array([r.title for r in score_rules], dtype=object)
-    best_pts = np.char.replace(u_pts.astype(str), ".", ",")
-    text = "sterkste punt: " + titles[u_best] + " (+" + best_pts + ")"
-    u_weak = u_worst < k
-    worst_titles = titles[np.where(u_weak, u_worst, 0)]
-    text = np.where(u_weak, text + ", zwakste: " + worst_titles, text)
-    return codes, _texts(text)
+        share = matrix / full
+    none = np.isnan(share).all(axis=1)
+    best = np.argmax(np.where(np.isnan(share), -np.inf, share), axis=1)
+    worst = np.argmin(np.where(np.isnan(share), np.inf, share), axis=1)
+    rows = np.arange(n)
+    tenths_best = np.rint(np.nan_to_num(matrix[rows, best]) * 10).astype(np.int64)
+    tenths_worst = np.rint(np.nan_to_num(matrix[rows, worst]) * 10).astype(np.int64)
+    weak = (share[rows, worst] < 1.0) & (worst != best)
+    key = np.column_stack(
+        [none, best, tenths_best, np.where(weak, worst, -1), tenths_worst * weak]
+    )
+    uniq, codes = np.unique(key, axis=0, return_inverse=True)
+    titles = [r.title for r in score_rules]
+    texts: list[str | None] = []
+    for is_none, b, tb, w, tw in uniq:
+        if is_none:
+            texts.append("geen criterium beoordeeld")
+            continue
+        text = f"sterkste punt: {titles[b]} ({_points(tb / 10)} van {_fmt(full[b])})"
+        if w >= 0:
+            text += f"; zwakste punt: {titles[w]} ({_fmt(tw / 10)} van {_fmt(full[w])})"
+        texts.append(text)
+    return codes.reshape(-1).astype(np.intp), texts
 
 
 def _rank_texts(rank: pd.api.extensions.ExtensionArray) -> pa.Array:
@@ -230,35 +309,44 @@ def _scored_parts(
     rows: np.ndarray,
     flags: tuple[np.ndarray, list[str]],
 ) -> _ScoredParts:
-    """``Score … van 100 (rang …); sterkste punt: ….`` (and flags) for ``rows``."""
+    """``Score … van 100 (hoogstens …; rang …); beoordeeld op …; sterkste
+    punt: …. Niet beoordeeld: …. Let op: …`` for ``rows``."""
     every = len(rows) == len(scored)
 
     def pick(values: np.ndarray) -> np.ndarray:
         return values if every else values[rows]
 
-    score = pd.Series(pick(scored["score"].astype(float).to_numpy())).round(1)
-    score_code, score_uniq = _float_codes(score.to_numpy())
-    score_txt = pd.Series(score_uniq).astype(str).str.replace(".", ",")
-    head = _texts("Score " + score_txt + " van 100 (rang ")
+    low = np.round(pick(scored["score"].astype(float).to_numpy()), 1)
+    high = np.round(pick(scored["score_max"].astype(float).to_numpy()), 1)
+    pair = np.column_stack([np.rint(low * 10), np.rint(high * 10)]).astype(np.int64)
+    uniq_pair, head_code = np.unique(pair, axis=0, return_inverse=True)
+    head = [
+        f"Score {_fmt(lo / 10)} van 100 ("
+        + (f"hoogstens {_fmt(hi / 10)}; " if hi > lo else "")
+        + "rang "
+        for lo, hi in uniq_pair
+    ]
     score_rules = [r for r in table.rules if r.kind == "score"]
     pts = [pick(scored[f"pts_{r.id}"].astype(float).to_numpy()) for r in score_rules]
-    bw_code, bw = _best_worst(pts, score_rules, len(rows))
-    # the strongest / weakest rule and the flags, combined: few distinct texts
+    total = sum(r.weight for r in (*table.rules, *table.skipped) if r.kind == "score")
+    bw_code, bw = _best_worst(pts, score_rules, len(rows), total or 1.0)
+    unk_code, unk_uniq = pd.factorize(pd.Series(pick(scored["unknown_for"].array)))
+    comp, names = _undecided_texts(_texts(unk_uniq), table)
     flag_code, suffix = pick(flags[0]), flags[1]
-    key = bw_code.astype(np.int64) * max(len(suffix), 1) + flag_code
-    tail_code, tail_key = pd.factorize(key)
+    key = np.column_stack([bw_code, np.maximum(unk_code, 0), flag_code])
+    uniq, tail_code = np.unique(key, axis=0, return_inverse=True)
     tail = [
-        "); " + bw[b] + "." + suffix[f]
-        for b, f in zip(
-            *np.divmod(np.asarray(tail_key), max(len(suffix), 1)), strict=True
-        )
+        f"); {comp[u]}; {bw[b]}.{names[u]}{suffix[f]}"
+        if comp
+        else f"); {bw[b]}.{suffix[f]}"
+        for b, u, f in uniq
     ]
     return _ScoredParts(
         pa.array(head, type=pa.large_string()),
-        score_code,
+        head_code.reshape(-1).astype(np.intp),
         rank.array if every else rank.array[rows],
         pa.array(tail, type=pa.large_string()),
-        tail_code,
+        tail_code.reshape(-1).astype(np.intp),
     )
 
 
@@ -316,7 +404,7 @@ def explain_candidates(
     """
     index = scored.index
     n = len(index)
-    titles = {r.id: r.title for r in table.rules}
+    titles = {r.id: r.title for r in (*table.rules, *table.skipped)}
     flags = [r for r in table.rules if r.kind == "flag"]
     outcome = scored["outcome"]
     is_excl = (outcome == "excluded").to_numpy(dtype=bool)
@@ -338,12 +426,10 @@ def explain_candidates(
     ]
 
     # excluded and unknown candidates: a text per distinct (rule ids, flags)
-    excl_code, excl = _value_texts(
-        scored["excluded_by"], "Uitgesloten door {}.", titles
-    )
+    excl_code, excl = _value_texts(scored["excluded_by"], "Uitgesloten: {}.", titles)
     unk_code, unk = _value_texts(
         scored["unknown_for"],
-        "Onbekend: niet te beoordelen voor {} (gegevens ontbreken).",
+        "Onbekend: niet beoordeeld (gegevens ontbreken): {}.",
         titles,
     )
     base = [*excl, *unk, None, None]  # then: missing ids, scored

@@ -1,15 +1,19 @@
 """Outcomes, scores and ranks from a rule table.
 
 Three outcomes are kept apart: *excluded* (a veto holds), *unknown* (no veto
-holds but a veto or score rule could not be decided) and *scored* (every
-veto and score rule decided). Scores run from 0 to 100: each score rule
-contributes ``100 * weight * value / sum(weights)``.
+holds but a veto could not be decided and the rule does not say
+``on_unknown = "flag"``) and *scored*. Scores run from 0 to 100: each
+decided score rule contributes ``100 * weight * value / sum(weights)`` (the
+sum over every applicable score rule, decided or not). What is not decided
+is never a pass: it is shown as the interval ``score_min`` (undecided rules
+count 0; equal to ``score``) to ``score_max`` (they count full) and as
+``weight_assessed``, the decided share of the weight.
 
 Everything here is vectorised: texts are built once per distinct value (or
 combination of rule ids) and gathered per candidate with :mod:`pyarrow`, so
 the cost grows with the number of distinct texts, not with the number of
 candidates. The results are exactly those of the plain per-row definitions
-(``tests/scoring/_reference.py``).
+(``tests/scoring/_reference.py``, updated with these semantics).
 """
 
 from __future__ import annotations
@@ -153,10 +157,61 @@ def _row_sum(
     return pd.arrays.FloatingArray(total, np.isnan(total))
 
 
+def _score_weights(
+    table: RuleTable, weights: dict[str, float] | None
+) -> dict[str, float]:
+    """Weight of every applicable score rule: evaluated, then skipped ones."""
+    rules = [*table.rules, *table.skipped]
+    w = {r.id: r.weight for r in rules if r.kind == "score"}
+    if weights:
+        w.update({k: v for k, v in weights.items() if k in w})
+    return w
+
+
+def _veto_state(
+    table: RuleTable, n: int
+) -> tuple[list[str], list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Veto ids, their hits and undecided masks (skipped vetoes: all rows),
+    and per row: excluded, blocked (an undecided veto that makes it onbekend).
+    """
+    vals = table.values
+    ids: list[str] = []
+    hits: list[np.ndarray] = []
+    undecided: list[np.ndarray] = []
+    blocked = np.zeros(n, dtype=bool)
+    for rule in (*table.rules, *table.skipped):
+        if rule.kind != "veto":
+            continue
+        if rule.id in vals.columns:
+            col = vals[rule.id]
+            hit = col.fillna(False).astype(bool).to_numpy(dtype=bool)
+            und = col.isna().to_numpy(dtype=bool)
+        else:  # skipped: the layer is absent, nothing is decided
+            hit, und = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+        ids.append(rule.id)
+        hits.append(hit)
+        undecided.append(und)
+        if rule.on_unknown == "unknown":
+            blocked |= und
+    excluded = np.zeros(n, dtype=bool)
+    for hit in hits:
+        excluded |= hit
+    return ids, hits, undecided, excluded, blocked
+
+
 def score_candidates(
     table: RuleTable, *, weights: dict[str, float] | None = None
 ) -> pd.DataFrame:
     """Turn a rule table into outcomes, scores and per-rule contributions.
+
+    A candidate is *excluded* when a veto holds, *unknown* (onbekend) when no
+    veto holds but a veto declared ``on_unknown = "unknown"`` could not be
+    decided, and *scored* otherwise. A scored candidate may have undecided
+    score rules (data missing, outside a layer's coverage, a skipped layer):
+    its ``score`` counts only the decided points, on the 0-100 scale of the
+    scan's *whole* weight, so ``score == score_min``; ``score_max`` counts the
+    undecided rules as full; ``weight_assessed`` is the decided share of the
+    weight.
 
     Parameters
     ----------
@@ -168,57 +223,72 @@ def score_candidates(
     Returns
     -------
     pandas.DataFrame
-        Indexed like the table: ``outcome``, ``score`` (0-100, null unless
-        scored), ``excluded_by``, ``unknown_for`` (comma-separated rule ids)
-        and ``pts_<rule id>`` with each score rule's points.
+        Indexed like the table: ``outcome``, ``score``, ``score_min``,
+        ``score_max`` (0-100, null unless scored), ``weight_assessed`` (0-1),
+        ``excluded_by``, ``unknown_for`` (comma-separated rule ids: every
+        undecided rule of a candidate that is not excluded)
+        and ``pts_<rule id>`` with each evaluated score rule's points.
     """
     vals = table.values
     index = vals.index
     n = len(index)
-    vetoes = [r.id for r in table.rules if r.kind == "veto"]
     scores = [r.id for r in table.rules if r.kind == "score"]
-    w = {r.id: r.weight for r in table.rules if r.kind == "score"}
-    if weights:
-        w.update({k: v for k, v in weights.items() if k in w})
-    veto_hit = [
-        vals[rid].fillna(False).astype(bool).to_numpy(dtype=bool) for rid in vetoes
-    ]
-    undecided = [vals[rid].isna().to_numpy(dtype=bool) for rid in vetoes + scores]
-    excluded = np.zeros(n, dtype=bool)
-    for hit in veto_hit:
-        excluded |= hit
-    unknown = np.zeros(n, dtype=bool)
-    for und in undecided:
-        unknown |= und
-    unknown &= ~excluded
+    w = _score_weights(table, weights)
+    vetoes, veto_hit, veto_und, excluded, blocked = _veto_state(table, n)
+    unknown = blocked & ~excluded
     total = sum(w.values())
     points = {}
+    decided = np.zeros(n)
+    score_und = []
     for rid in scores:
         share = 100.0 * w[rid] / total if total > 0 else 0.0
         points[f"pts_{rid}"] = vals[rid].astype("Float64").array * share
+        und = vals[rid].isna().to_numpy(dtype=bool)
+        score_und.append(und)
+        decided += np.where(und, 0.0, w[rid])
+    skipped_scores = [r.id for r in table.skipped if r.kind == "score"]
+    assessed = decided / total if total > 0 else np.ones(n)
+    not_scored = excluded | unknown
 
-    def score() -> pd.api.extensions.ExtensionArray:
+    def score() -> tuple[pd.api.extensions.ExtensionArray, ...]:
         # no index: pandas may rebuild a string index's hash table on slicing
         summed = pd.Series(
             _row_sum(list(points.values())) if scores else np.zeros(n),
             dtype="Float64",
             copy=False,
         )
-        out = summed.round(6).clip(0, 100).array
-        out[excluded | unknown] = pd.NA
-        return out
+        low = summed.round(6).clip(0, 100).array
+        open_pts = pd.array(100.0 * (1.0 - assessed), dtype="Float64")
+        high = (summed + open_pts).round(6).clip(0, 100).array
+        low[not_scored] = pd.NA
+        high[not_scored] = pd.NA
+        return low, low.copy(), high
 
     # codes into ("excluded", "unknown", "scored")
     outcome = np.where(excluded, 0, np.where(unknown, 1, 2))
-    pending = [und & ~excluded for und in undecided]
+    flags = [r.id for r in table.rules if r.kind == "flag"]
+    flag_und = [vals[rid].isna().to_numpy(dtype=bool) for rid in flags]
+    skipped_flags = [r.id for r in table.skipped if r.kind == "flag"]
+    pending = [und & ~excluded for und in veto_und + score_und + flag_und]
+    pending += [~excluded for _ in skipped_scores + skipped_flags]
+    undecided_ids = vetoes + scores + flags + skipped_scores + skipped_flags
     jobs: list[Callable[[], object]] = [
         lambda: _strings(["excluded", "unknown", "scored"], outcome),
         score,
         lambda: _join_columns(vetoes, veto_hit, n) if vetoes else "",
-        lambda: _join_columns(vetoes + scores, pending, n),
+        lambda: _join_columns(undecided_ids, pending, n),
     ]
-    names = ["outcome", "score", "excluded_by", "unknown_for"]
-    columns = dict(zip(names, _parallel(jobs), strict=True))
+    done = _parallel(jobs)
+    low, same, high = done[1]
+    columns = {
+        "outcome": done[0],
+        "score": low,
+        "score_min": same,
+        "score_max": high,
+        "weight_assessed": pd.array(np.round(assessed, 6), dtype="Float64"),
+        "excluded_by": done[2],
+        "unknown_for": done[3],
+    }
     return pd.DataFrame({**columns, **points}, index=index, copy=False)
 
 
@@ -262,12 +332,12 @@ def _id_order(ids: pd.Index, rows: np.ndarray) -> np.ndarray | None:
     return pc.sort_indices(arr).to_numpy()
 
 
-def _bits(n: int) -> int:
-    return max(int(n).bit_length(), 1)
-
-
 def rank_candidates(scored: pd.DataFrame, *, by: pd.Series | None = None) -> pd.Series:
-    """Rank scored candidates: highest score first, ties broken by id.
+    """Rank scored candidates: by ``score_min`` (highest first), then
+    ``weight_assessed`` (the more certain first), then id.
+
+    Of two candidates with equal decided points, the one with an undecided
+    criterion never ranks above the one that has none.
 
     Parameters
     ----------
@@ -285,12 +355,16 @@ def rank_candidates(scored: pd.DataFrame, *, by: pd.Series | None = None) -> pd.
     keep = (scored["outcome"] == "scored").to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(keep)
     m = len(rows)
-    # order of the kept rows by id: ties in group and score are broken by it
+    # order of the kept rows by id: the last tie-breaker
     perm = _id_order(index, rows)
     if perm is not None:
         rows = rows[perm]
-    score = scored["score"].astype("Float64").array[rows]
-    desc = _desc_codes(score)
+    low = "score_min" if "score_min" in scored.columns else "score"
+    desc = _desc_codes(scored[low].astype("Float64").array[rows])
+    if "weight_assessed" in scored.columns:
+        certain = _desc_codes(scored["weight_assessed"].astype("Float64").array[rows])
+    else:
+        certain = np.zeros(m, dtype=np.int64)
     if by is not None:
         labels = (by if by.index.equals(index) else by.reindex(index)).array
         labels = pd.Series(labels[rows], copy=False).fillna("").astype(str)
@@ -298,15 +372,7 @@ def rank_candidates(scored: pd.DataFrame, *, by: pd.Series | None = None) -> pd.
     else:
         group = np.zeros(m, dtype=np.int64)
     pos = np.arange(m, dtype=np.int64)
-    if m == 0:
-        order = pos
-    else:
-        b_pos, b_desc = _bits(m), _bits(desc.max())
-        if b_pos + b_desc + _bits(group.max()) <= 63:
-            key = (group.astype(np.int64) << (b_desc + b_pos)) | (desc << b_pos) | pos
-            order = np.sort(key) & ((1 << b_pos) - 1)
-        else:
-            order = np.lexsort((pos, desc, group))
+    order = np.lexsort((pos, certain, desc, group)) if m else pos
     sorted_group = group[order]
     start = np.ones(m, dtype=bool)
     start[1:] = sorted_group[1:] != sorted_group[:-1]

@@ -165,7 +165,7 @@ def leave_one_rule_out(table: RuleTable, *, top_k: int) -> pd.DataFrame:
         if rule.kind == "flag":
             continue
         rest = tuple(r for r in table.rules if r.id != rule.id)
-        reduced = RuleTable(table.values.drop(columns=rule.id), rest)
+        reduced = RuleTable(table.values.drop(columns=rule.id), rest, table.skipped)
         top = _top(reduced, top_k)
         rows.append(
             {

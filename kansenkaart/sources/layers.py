@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -32,7 +32,16 @@ from kansenkaart.io.ownership import read_ownership
 from kansenkaart.io.postgis import is_postgis_url, parse_pg_url, postgis_as_gpkg
 from kansenkaart.io.vacancy import read_vacancy
 from kansenkaart.model.validate import Finding
+from kansenkaart.sources.coverage import (
+    Coverage,
+    combine,
+    coverage_from_file,
+    frame_coverage,
+    national,
+    not_spatial,
+)
 from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
+from kansenkaart.sources.units import read_unit_relation, vacancy_by_building
 
 __all__ = [
     "KNOWN_LAYERS",
@@ -68,6 +77,7 @@ KNOWN_LAYERS: dict[str, LayerKind] = {
     "wijken": "vector",
     "ownership": "table",
     "vacancy": "table",
+    "units": "table",
     "noise": "raster",
 }
 
@@ -79,6 +89,7 @@ _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
     "wijken": read_boundaries,
     "ownership": read_ownership,
     "vacancy": read_vacancy,
+    "units": read_unit_relation,
     "noise": Path,
 }
 
@@ -99,6 +110,10 @@ class ScanInputs:
     area : str or Path, optional
         CBS code (``GM0537``, ``BU03638600``) or a polygon file; only
         candidates whose representative point lies inside are scanned.
+    coverage : dict of str to Path
+        Per layer name, a polygon file with the area where that layer is
+        complete (``--coverage LAYER=FILE``); it replaces the coverage taken
+        from the layer's own files.
     """
 
     buildings: list[Path] = field(default_factory=list)
@@ -106,6 +121,7 @@ class ScanInputs:
     zoning: list[Path] = field(default_factory=list)
     layers: dict[str, Path] = field(default_factory=dict)
     area: str | Path | None = None
+    coverage: dict[str, Path] = field(default_factory=dict)
 
     def files(self) -> list[tuple[str, Path]]:
         """Every input as (layer name, path)."""
@@ -132,9 +148,11 @@ class Layers(Mapping[str, LayerValue]):
 
     A read-only mapping: ``layers["zoning"]`` is a GeoDataFrame,
     ``layers["ownership"]`` a table, ``layers["noise"]`` the raster's path.
+    ``coverage`` gives per layer where it has data
+    (:class:`~kansenkaart.sources.coverage.Coverage`).
     """
 
-    __slots__ = ("_kinds", "_values", "sources")
+    __slots__ = ("_kinds", "_values", "coverage", "sources")
 
     def __init__(
         self,
@@ -142,10 +160,12 @@ class Layers(Mapping[str, LayerValue]):
         *,
         kinds: Mapping[str, LayerKind] | None = None,
         sources: tuple[LayerSource, ...] = (),
+        coverage: Mapping[str, Coverage] | None = None,
     ) -> None:
         self._values: dict[str, LayerValue] = dict(values or {})
         self._kinds: dict[str, LayerKind] = dict(kinds or {})
         self.sources = sources
+        self.coverage: dict[str, Coverage] = dict(coverage or {})
 
     def __getitem__(self, name: str) -> LayerValue:
         return self._values[name]
@@ -170,7 +190,9 @@ class Layers(Mapping[str, LayerValue]):
 
     def replace(self, values: Mapping[str, LayerValue]) -> Layers:
         """A copy with other values (e.g. a spatial cut), same kinds and sources."""
-        return Layers(values, kinds=self._kinds, sources=self.sources)
+        return Layers(
+            values, kinds=self._kinds, sources=self.sources, coverage=self.coverage
+        )
 
 
 def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -249,10 +271,37 @@ def _check_names(inputs: ScanInputs, declared: Mapping[str, LayerKind]) -> None:
         raise ConfigError(msg)
 
 
+def _file_coverage(value: LayerValue, kind: str) -> Coverage:
+    if isinstance(value, gpd.GeoDataFrame):
+        return frame_coverage(kind, value)
+    return not_spatial("raster" if kind == "raster" else "table")
+
+
+def _layer_coverage(
+    inputs: ScanInputs,
+    per_file: dict[str, list[Coverage]],
+    national_layers: Iterable[str],
+) -> dict[str, Coverage]:
+    out = {name: combine(parts) for name, parts in per_file.items()}
+    for name in national_layers:
+        if name in out:
+            out[name] = national()
+    for name, path in inputs.coverage.items():
+        if name not in out:
+            msg = (
+                f"--coverage {name}={path}: no layer {name!r} was given; pass the "
+                "layer itself too, or drop the option."
+            )
+            raise ConfigError(msg)
+        out[name] = coverage_from_file(Path(path))
+    return out
+
+
 def load_layers(
     inputs: ScanInputs,
     *,
     declared: Mapping[str, LayerKind] | None = None,
+    national_layers: Iterable[str] = (),
     outline_buildings: bool = False,
     progress: Progress | None = None,
 ) -> Layers:
@@ -264,6 +313,9 @@ def load_layers(
         The input files by layer name.
     declared : mapping of str to LayerKind, optional
         Layers the scan file declares besides :data:`KNOWN_LAYERS`.
+    national_layers : iterable of str
+        Layers the scan file declares ``national = true``: they cover the
+        whole country whatever their files hold.
     outline_buildings : bool, default False
         Read buildings by their outline only (id and geometry): for scans
         whose candidates are not the buildings.
@@ -273,34 +325,44 @@ def load_layers(
     Returns
     -------
     Layers
-        The layers by name, each in EPSG:28992.
+        The layers by name, each in EPSG:28992, with their coverage.
 
     Raises
     ------
     ConfigError
-        When a layer name is neither known nor declared.
+        When a layer name is neither known nor declared, or a coverage is
+        given for a layer that is not.
     """
     declared = dict(declared or {})
     _check_names(inputs, declared)
     values: dict[str, LayerValue] = {}
+    per_file: dict[str, list[Coverage]] = {}
     if inputs.buildings:
         _step(progress, "gebouwen lezen")
         columns = [] if outline_buildings else None
-        values["buildings"] = _concat(
-            [read_buildings(p, columns=columns) for p in inputs.buildings]
-        )
+        frames = [read_buildings(p, columns=columns) for p in inputs.buildings]
+        per_file["buildings"] = [frame_coverage("buildings", f) for f in frames]
+        values["buildings"] = _concat(frames)
     if inputs.parcels:
         _step(progress, "percelen lezen")
-        values["parcels"] = _concat([read_parcels(p) for p in inputs.parcels])
+        frames = [read_parcels(p) for p in inputs.parcels]
+        per_file["parcels"] = [frame_coverage("parcels", f) for f in frames]
+        values["parcels"] = _concat(frames)
     if inputs.zoning:
         _step(progress, "bestemmingsplannen lezen")
         values["zoning"] = read_zoning(inputs.zoning)
+        per_file["zoning"] = [frame_coverage("zoning", values["zoning"])]
     kinds: dict[str, LayerKind] = {**KNOWN_LAYERS, **declared}
     for name, path in sorted(inputs.layers.items()):
         _step(progress, f"laag {name} lezen")
-        values[name] = _read_named(name, path, kinds.get(name, "vector"))
+        kind = kinds.get(name, "vector")
+        values[name] = _read_named(name, path, kind)
+        per_file[name] = [_file_coverage(values[name], kind)]
+    if "vacancy" in values:
+        values["vacancy"] = vacancy_by_building(values["vacancy"], inputs)
     sources = tuple(_source(name, p) for name, p in inputs.files() if name != "area")
-    return Layers(values, kinds=kinds, sources=sources)
+    coverage = _layer_coverage(inputs, per_file, national_layers)
+    return Layers(values, kinds=kinds, sources=sources, coverage=coverage)
 
 
 def check_area(area: str | Path | None) -> None:
