@@ -1,7 +1,8 @@
 """The vectorised scoring gives exactly what the row-by-row code gave.
 
-Random rule tables (nullable values, flags, skipped and not-applicable rules,
-per-candidate "not applicable", ids in any order) go through both the fast
+Random rule tables (nullable values, flags, vetoes with either ``on_unknown``,
+skipped and not-applicable rules, values left undecided outside a layer's
+coverage, ids in any order) go through both the fast
 functions and the reference implementation in ``_reference.py``; frames must
 be identical: values, NA, dtypes, index and column order.
 """
@@ -23,14 +24,18 @@ from tests.scoring import _reference as ref
 _ID_CHARS = "abAB09-_.é"
 
 
-def _rule(rid: str, kind: str, weight: float = 0.0) -> Rule:
+def _rule(
+    rid: str, kind: str, weight: float = 0.0, on_unknown: str = "unknown"
+) -> Rule:
     return Rule(
         id=rid,
         title=f"titel {rid}",
         kind=kind,
         predicate="capacity_units" if kind == "score" else "status_in",
+        layer="buildings",
         source="s",
         weight=weight,
+        on_unknown=on_unknown,
     )
 
 
@@ -83,8 +88,9 @@ def tables(draw: st.DrawFn) -> RuleTable:
     flags = st.one_of(st.none(), st.booleans())
     fracs = st.one_of(st.none(), st.floats(0, 1), st.sampled_from([0.0, 0.5, 1.0]))
     rules, data = [], {}
+    on_unknown = st.sampled_from(["unknown", "flag"])
     for i in range(n_veto):
-        rules.append(_rule(f"V{i}", "veto"))
+        rules.append(_rule(f"V{i}", "veto", on_unknown=draw(on_unknown)))
         data[f"V{i}"] = pd.array(
             draw(st.lists(flags, min_size=n, max_size=n)), "boolean"
         )
@@ -99,18 +105,28 @@ def tables(draw: st.DrawFn) -> RuleTable:
             draw(st.lists(flags, min_size=n, max_size=n)), "boolean"
         )
     values = pd.DataFrame(data, index=pd.Index(ids, name="candidate_id"))
-    skipped = tuple(_rule(f"K{i}", "veto") for i in range(draw(st.integers(0, 2))))
+    skipped = tuple(
+        _rule(f"K{i}", "veto", on_unknown=draw(on_unknown))
+        for i in range(draw(st.integers(0, 2)))
+    )
+    skipped += tuple(
+        _rule(f"KS{i}", "score", draw(st.floats(0.1, 50)))
+        for i in range(draw(st.integers(0, 1)))
+    )
     other = tuple(_rule(f"N{i}", "veto") for i in range(draw(st.integers(0, 1))))
-    not_applicable_for = None
-    if draw(st.booleans()):
-        not_applicable_for = pd.DataFrame(
+    outside = None
+    if draw(st.booleans()):  # as the engine leaves them: null outside coverage
+        outside = pd.DataFrame(
             {
                 r.id: draw(st.lists(st.booleans(), min_size=n, max_size=n))
                 for r in rules
             },
             index=values.index,
+            dtype=bool,
         )
-    return RuleTable(values, tuple(rules), skipped, other, not_applicable_for)
+        for rid in outside.columns:
+            values[rid] = values[rid].mask(outside[rid].to_numpy())
+    return RuleTable(values, tuple(rules), skipped, other, outside)
 
 
 def _groups(table: RuleTable, labels: list) -> pd.Series:
@@ -152,6 +168,11 @@ def test_fast_scoring_equals_reference(table: RuleTable, labels, weights) -> Non
     pd.testing.assert_series_equal(
         explain.explain_candidates(table, old, rank),
         ref.explain_candidates(table, old, rank),
+        check_exact=True,
+    )
+    pd.testing.assert_series_equal(
+        explain.completeness_texts(table, old),
+        ref.completeness_texts(table, old),
         check_exact=True,
     )
 
@@ -258,7 +279,8 @@ def test_large_table_equals_reference(monkeypatch: pytest.MonkeyPatch) -> None:
         },
         index=pd.Index([f"id-{i}" for i in rng.permutation(n)], name="candidate_id"),
     )
-    table = RuleTable(values, rules, (_rule("K", "veto"),), (_rule("N", "flag"),))
+    skipped = (_rule("K", "veto", on_unknown="flag"), _rule("KS", "score", 1.0))
+    table = RuleTable(values, rules, skipped, (_rule("N", "flag"),))
     old = ref.score_candidates(table)
     pd.testing.assert_frame_equal(score.score_candidates(table), old, check_exact=True)
     rank = ref.rank_candidates(old)
