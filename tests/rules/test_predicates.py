@@ -89,7 +89,23 @@ def test_vacancy_duration() -> None:
     out = _call("vacancy_duration", cand, ctx, layer="vacancy", structural_years=3)
     assert out[0] == 1.0
     assert out[1] == pytest.approx(365 / 365.25 / 3, abs=1e-3)
-    assert out[2] == 0.0
+    assert out[2] is None  # absent from the table: not decided, not "not vacant"
+
+
+def test_vacancy_duration_by_vacant_share() -> None:
+    cand = _cand([Point(0, 0)] * 2)
+    table = pd.DataFrame(
+        {
+            "building_id": ["c0", "c1"],
+            "vacant_since": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+            "vacant_share": [1.0, 0.25],
+        }
+    )
+    ctx = ScanContext(
+        layers={"vacancy": table}, reference_date=pd.Timestamp("2026-01-01")
+    )
+    out = _call("vacancy_duration", cand, ctx, layer="vacancy", structural_years=3)
+    assert out == [1.0, 0.25]
 
 
 def test_units_that_fit_falls_back_to_footprint() -> None:

@@ -42,6 +42,11 @@ SCAN_EDITS = {
     "params = { full_score_distance_m = 50, zero_score_distance_m = 500 }": (
         "params = { full_score_distance_m = 5, zero_score_distance_m = 40 }"
     ),
+    # the synthetic province has no monuments layer: the (then undecided)
+    # monument veto flags the sites instead of making every site onbekend
+    'layer = "monuments"\non_missing = "skip"\n': (
+        'layer = "monuments"\non_missing = "skip"\non_unknown = "flag"\n'
+    ),
 }
 BUFFER_PARAMS = "params = { distance_m = 1000 }"
 

@@ -143,7 +143,7 @@ def test_dask_equals_fast(tables) -> None:
     assert dk.rules == fast.rules
     assert dk.skipped == fast.skipped
     assert dk.not_applicable == fast.not_applicable
-    pd.testing.assert_frame_equal(dk.not_applicable_for, fast.not_applicable_for)
+    pd.testing.assert_frame_equal(dk.outside_coverage, fast.outside_coverage)
 
 
 def test_fast_equals_reference(tables) -> None:
