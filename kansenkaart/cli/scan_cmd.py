@@ -63,6 +63,17 @@ def _common(func: Any) -> Any:
             "(repeatable).",
         ),
         click.option(
+            "--coverage",
+            "coverage",
+            multiple=True,
+            type=LayerPair(),
+            help="Where a layer is complete, as a polygon file, e.g. "
+            "monuments=gemeente.gpkg (repeatable). Outside it the layer's rules "
+            "are 'niet beoordeeld'. Default: the plan boundary for zoning, the "
+            "extent of the file for buildings and parcels, all of NL for layers "
+            "the scan file declares national.",
+        ),
+        click.option(
             "--ownership",
             type=_FILE,
             help="Ownership table (CSV/GeoPackage: parcel id, owner class).",
@@ -152,6 +163,7 @@ def _run(default_scan: str, opts: dict[str, Any]) -> Path | str:
         zoning=list(opts["zoning"]),
         layers=layers,
         area=opts.get("area"),
+        coverage=dict(opts.get("coverage") or ()),
     )
     out = opts["out_dir"] or Path(
         f"kansenkaart-{default_scan}-{datetime.now():%Y%m%d-%H%M%S}"

@@ -118,6 +118,7 @@ def _candidate_columns(
         "id": frame.index.astype(str).tolist(),
         "outcome": frame["outcome"].map(_OUTCOME_CODE).astype(int).tolist(),
         "score": _nullable_numbers(frame["score"], decimals=1),
+        **_completeness_columns(frame, strings),
         "rank": _nullable_numbers(frame["rank"], decimals=0),
         "rank_m": _nullable_numbers(frame["rank_municipality"], decimals=0),
         "muni": strings.codes(_municipality_labels(frame)),
@@ -125,6 +126,24 @@ def _candidate_columns(
         "rules": [strings.codes(frame[rule_id]) for rule_id in rule_ids],
         "fields": [strings.codes(_text(extra[name])) for name in fields],
         "point": _encode_points(points, frame.crs),
+    }
+
+
+def _completeness_columns(
+    frame: gpd.GeoDataFrame, strings: _StringTable
+) -> dict[str, Any]:
+    """``score_min``, ``score_max``, ``weight_assessed`` and the text
+    "beoordeeld op 3 van 6 criteria (58 % van het gewicht)" (null where a
+    result folder predates them)."""
+    empty = pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    text = frame.get("assessed_nl", pd.Series(pd.NA, index=frame.index))
+    return {
+        "score_min": _nullable_numbers(frame.get("score_min", empty), decimals=1),
+        "score_max": _nullable_numbers(frame.get("score_max", empty), decimals=1),
+        "weight_assessed": _nullable_numbers(
+            frame.get("weight_assessed", empty), decimals=3
+        ),
+        "assessed": strings.codes(text.astype("string").fillna("")),
     }
 
 

@@ -19,6 +19,7 @@ from kansenkaart.io._vector import layer_info, list_layers
 from kansenkaart.io.detect import detect_format
 from kansenkaart.io.postgis import is_postgis_url
 from kansenkaart.model.schema import BAG_USE_COLUMNS
+from kansenkaart.sources.coverage import frame_coverage
 from kansenkaart.sources.read import _read
 
 __all__ = ["inspect_path"]
@@ -81,6 +82,14 @@ def _describe(result: dict[str, Any], data: Any) -> None:
     elif isinstance(data, dict):
         result["crs"] = data.get("crs")
         result["bbox"] = data.get("bounds")
+        if data.get("bounds"):  # a raster covers its cells with a value
+            left, bottom, right, top = data["bounds"]
+            result["coverage_m2"] = round(float((right - left) * (top - bottom)), 1)
+            result["coverage_how"] = "raster: cellen zonder waarde niet beoordeeld"
+    if isinstance(data, gpd.GeoDataFrame):
+        coverage = frame_coverage(result["kind"] or "vector", data)
+        result["coverage_m2"] = coverage.area_m2
+        result["coverage_how"] = coverage.how
     if result["kind"] == "buildings" and isinstance(data, gpd.GeoDataFrame):
         uses = _uses(data)
         if uses:
@@ -133,7 +142,9 @@ def inspect_path(path: str | Path, *, on_invalid: str = "fix") -> dict[str, Any]
         Keys ``path``, ``kind``, ``format``, ``layers`` (name ->
         ``{"features", "crs"}``), ``features``, ``crs``, ``bbox``, ``problems``
         (list of messages), ``readable`` (bool); ``plans`` for zoning and
-        ``uses`` for buildings with uses.
+        ``uses`` for buildings with uses; for vector files ``coverage_m2``
+        and ``coverage_how``: the area a scan takes the file to cover (see
+        :mod:`kansenkaart.sources.coverage`).
     """
     if is_postgis_url(path):
         return _inspect_postgis(str(path), on_invalid=on_invalid)

@@ -77,6 +77,8 @@
         i: i, id: c.id[i], outcome: OUTCOMES[c.outcome[i]], score: c.score[i],
         rank: c.rank[i], rankM: c.rank_m[i], muni: s[c.muni[i]],
         mcode: c.mcode ? s[c.mcode[i]] : s[c.muni[i]],
+        scoreMax: c.score_max ? c.score_max[i] : null,
+        assessed: c.assessed ? s[c.assessed[i]] : "",
         reason: s[c.reason[i]], lat: c.point[2 * i + 1] / 1e6, lon: c.point[2 * i] / 1e6,
         rules: c.rules.map(function (col) { return s[col[i]]; }),
         fields: c.fields.map(function (col) { return s[col[i]]; })
@@ -137,9 +139,12 @@
   function popupContent(cand, meta, live) {
     var box = el("div", "kk-popup");
     box.appendChild(el("h3", null, popupHeading(cand)));
-    var line = cand.outcome === "scored" ? "Score " + cand.score.toFixed(1) +
+    var upper = cand.scoreMax !== null && cand.scoreMax > cand.score ?
+      " (hoogstens " + cand.scoreMax.toFixed(1) + ")" : "";
+    var line = cand.outcome === "scored" ? "Score " + cand.score.toFixed(1) + upper +
       (cand.rankM ? " · nr. " + cand.rankM + " in de gemeente" : "") : OUTCOME_NL[cand.outcome];
     box.appendChild(el("p", "kk-line", line + " · " + cand.muni));
+    if (cand.assessed) { box.appendChild(el("p", "kk-assessed", cand.assessed)); }
     box.appendChild(el("p", "kk-reason", live ? live(cand, null) : cand.reason));
     if (meta.fields.length) {
       var dl = el("dl", "kk-fields");
