@@ -88,7 +88,7 @@ def test_scores_ranks_and_explanations(object_result) -> None:
     assert c.loc[c["outcome"] != "scored", "score"].isna().all()
     assert scored["reason_nl"].str.startswith("Score ").all()
     excluded = c[c["outcome"] == "excluded"]
-    assert excluded["reason_nl"].str.startswith("Uitgesloten door ").all()
+    assert excluded["reason_nl"].str.startswith("Uitgesloten: ").all()
     assert (c["topk_share"].notna() == (c["outcome"] == "scored")).all()
     assert {"OBJ-STATUS", "OBJ-FUNCTIE", "OBJ-WONINGEN"} <= set(c.columns)
 
@@ -168,6 +168,15 @@ def test_python_api(data_dir: Path) -> None:
     )
     assert summary["candidates_in"] == 464
     assert "OBJ-BESTEMMING" in summary["skipped_rules"]
+    # without Natura 2000 the veto cannot be decided: onbekend, never a pass
+    assert (cand["outcome"] == "scored").sum() == 0
+    assert cand.loc[cand["outcome"] == "unknown", "unknown_for"].str.contains(
+        "OBJ-N2000"
+    ).all()
+    cand, _ = kansenkaart.run_object_scan(
+        data_dir / "amsterdam_BU03638600_bag_panden.gpkg",
+        natura2000=data_dir / "natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg",
+    )
     assert (cand["outcome"] == "scored").sum() > 0
 
 
