@@ -170,9 +170,11 @@ def test_python_api(data_dir: Path) -> None:
     assert "OBJ-BESTEMMING" in summary["skipped_rules"]
     # without Natura 2000 the veto cannot be decided: onbekend, never a pass
     assert (cand["outcome"] == "scored").sum() == 0
-    assert cand.loc[cand["outcome"] == "unknown", "unknown_for"].str.contains(
-        "OBJ-N2000"
-    ).all()
+    assert (
+        cand.loc[cand["outcome"] == "unknown", "unknown_for"]
+        .str.contains("OBJ-N2000")
+        .all()
+    )
     cand, _ = kansenkaart.run_object_scan(
         data_dir / "amsterdam_BU03638600_bag_panden.gpkg",
         natura2000=data_dir / "natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg",
