@@ -333,3 +333,51 @@ def test_texts_in_csv_excel_and_map(site_folder) -> None:
     assert "score_max" in data["candidates"] and "weight_assessed" in data["candidates"]
     assert any(ASSESSED.fullmatch(s) for s in data["strings"])
     assert "nee – geen belemmering" in data["strings"]
+
+
+def test_scored_texts_name_derived_values(object_result) -> None:
+    cand = object_result.candidates
+    derived = cand[(cand["outcome"] == "scored") & cand["use_derived"].fillna(False)]
+    assert len(derived)  # Katwijk 3DBAG buildings: uses from the plan
+    assert (
+        derived["reason_nl"]
+        .str.contains("Functie afgeleid uit de bestemming '", regex=False)
+        .all()
+    )
+    read = cand[~cand["use_derived"].fillna(False).astype(bool)]
+    assert not read["reason_nl"].str.contains("afgeleid", regex=False).any()
+
+
+def test_layers_inspect_json_reports_coverage(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kansenkaart.cli.main import cli
+
+    plan = default_inputs()["zoning"][1]
+    result = CliRunner().invoke(cli, ["layers", "inspect", "--json", str(plan)])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output.splitlines()[0])
+    zoning = gpd.read_file(plan, layer="Bestemmingsplangebied")
+    assert info["coverage_m2"] == pytest.approx(zoning.area.sum(), rel=1e-6)
+
+
+def test_cli_coverage_option(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kansenkaart.cli.main import cli
+
+    d = default_inputs()
+    out = tmp_path / "res"
+    args = ["-q", "scan", "objects", "--buildings", str(d["buildings"][0])]
+    args += ["--layer", f"natura2000={d['natura2000']}"]
+    args += ["--layer", f"monuments={d['monuments']}"]
+    args += ["--coverage", f"monuments={d['natura2000']}", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["coverage"]["monuments"]["how"].startswith("opgegeven")
+    bad = CliRunner().invoke(
+        cli, [*args[:-2], "--coverage", "monuments", "--out", str(tmp_path / "x")]
+    )
+    assert bad.exit_code != 0
+    assert "NAME=PATH" in bad.output

@@ -21,6 +21,7 @@ import pandas as pd
 from kansenkaart.model.schema import BAG_USE_COLUMNS
 from kansenkaart.scoring.explain import (
     completeness_texts,
+    derived_values_note,
     explain_candidates,
     rule_result_texts,
 )
@@ -147,7 +148,8 @@ def assemble_candidates(
     out.add(cand, ["municipality_code", "municipality_name"])
     out.add(scored, ["excluded_by", "unknown_for"])
     out.add(completeness_texts(table, scored))
-    out.add(explain_candidates(table, scored, rank).rename("reason_nl"))
+    reason = explain_candidates(table, scored, rank).rename("reason_nl")
+    out.add(derived_values_note(reason, cand))
     out.add(rule_result_texts(table, scored))
     out.add(scored[[c for c in scored.columns if c.startswith("pts_")]].round(4))
     out.add(rule_value_columns(table))

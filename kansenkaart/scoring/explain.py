@@ -30,6 +30,7 @@ from kansenkaart.scoring.score import (
 __all__ = [
     "completeness_text",
     "completeness_texts",
+    "derived_values_note",
     "explain_candidates",
     "rule_result_texts",
 ]
@@ -239,6 +240,25 @@ def completeness_texts(table: RuleTable, scored: pd.DataFrame) -> pd.Series:
     slots = np.where(excluded | (codes < 0), len(comp), codes)
     text = _take([*comp, None], slots)
     return pd.Series(_wrap(text), index=scored.index, name="assessed_nl", copy=False)
+
+
+def derived_values_note(reason: pd.Series, cand: pd.DataFrame) -> pd.Series:
+    """``reason`` with the values that were derived, not read, named.
+
+    A building whose use comes from the zoning (3DBAG has no BAG uses) gets
+    "Functie afgeleid uit de bestemming 'gemengd' (geen BAG-gebruiksdoel)."
+    """
+    if "use_derived" not in cand.columns or "zoning_group" not in cand.columns:
+        return reason
+    derived = _aligned(cand["use_derived"], reason.index)
+    derived = derived.fillna(False).astype(bool).to_numpy(dtype=bool)
+    if not derived.any():
+        return reason
+    group = _aligned(cand["zoning_group"], reason.index).astype("string")
+    note = " Functie afgeleid uit de bestemming '" + group.fillna("?") + "'"
+    note = note + " (geen BAG-gebruiksdoel)."
+    out = reason.astype("string")
+    return out.where(~derived, out + note).rename(reason.name)
 
 
 def _best_worst(
