@@ -208,9 +208,11 @@ def _execute(
         f"{s['scan']['title']}: {s['candidates_in']} kandidaten — "
         f"{s['scored']} gescoord, {s['unknown']} onbekend, {s['excluded']} uitgesloten."
     )
-    if s["skipped_rules"]:
+    part = s.get("completeness", {}).get("scored_partly_assessed", 0)
+    if part:
         click.echo(
-            f"Overgeslagen regels (laag ontbreekt): {', '.join(s['skipped_rules'])}"
+            f"Van de gescoorde kandidaten zijn er {part} op een deel van de criteria "
+            "beoordeeld (zie score_max en assessed_nl)."
         )
     click.echo(f"Resultaten: {path.resolve() if isinstance(path, Path) else path}")
     return path
