@@ -79,7 +79,11 @@ def _common(func: Any) -> Any:
             help="Ownership table (CSV/GeoPackage: parcel id, owner class).",
         ),
         click.option(
-            "--vacancy", type=_FILE, help="Vacancy table (CSV: BAG id, vacant since)."
+            "--vacancy",
+            type=_FILE,
+            help="Vacancy table (CSV: BAG pand or verblijfsobject id, vacant since). "
+            "Verblijfsobjecten are counted per pand: add a pand_id column, or pass "
+            "the BAG verblijfsobjecten with --layer units=VBO.xml.",
         ),
         click.option(
             "--scan",
@@ -304,6 +308,8 @@ def rules_list(scan_file: Path | None) -> None:
     for r in definition.rules:
         weight = f"{r.weight:g}" if r.kind == "score" else ""
         extra = "" if definition.regime in r.regimes else "  [n.v.t. in dit regime]"
+        if r.kind == "veto" and r.on_unknown == "flag":
+            extra += "  [niet te beoordelen: gemarkeerd, niet onbekend]"
         click.echo(f"{r.id:22} {r.kind:6} {weight:>7}  {r.title}{extra}")
         click.echo(f"{'':38}bron: {r.source}")
         if r.note:
