@@ -46,9 +46,20 @@ def _write_xlsx(table: pd.DataFrame, path: Path, summary: dict[str, Any]) -> Non
 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name="kandidaten", index=False)
-        rules = pd.DataFrame(summary["rules"])[
-            ["id", "title", "kind", "weight", "source", "rationale", "note", "status"]
-        ]
+        rules = pd.DataFrame(summary["rules"]).reindex(
+            columns=[
+                "id",
+                "title",
+                "kind",
+                "weight",
+                "source",
+                "rationale",
+                "note",
+                "status",
+                "decided",
+                "undecided",
+            ]
+        )
         rules.to_excel(writer, sheet_name="regels", index=False)
         for sheet in writer.book.worksheets:
             sheet.freeze_panes = "B2"
