@@ -381,3 +381,20 @@ def test_cli_coverage_option(tmp_path: Path) -> None:
     )
     assert bad.exit_code != 0
     assert "NAME=PATH" in bad.output
+
+
+def test_coverage_covers_with_a_rounding_tolerance() -> None:
+    from kansenkaart.sources.coverage import Coverage
+
+    cov = Coverage(shapely.box(0, 0, 100, 100), "test")
+    geoms = np.array(
+        [
+            shapely.box(10, 10, 20, 20),  # inside
+            shapely.box(90, 10, 110, 20),  # half outside
+            shapely.box(90, 10, 100.000001, 20),  # out by rounding only
+            shapely.box(200, 200, 210, 210),  # far away
+            shapely.box(0, 0, 100, 100),  # the coverage itself
+        ]
+    )
+    assert cov.covers(geoms).tolist() == [True, False, True, False, True]
+    assert Coverage(None, "landelijk", True).covers(geoms).all()

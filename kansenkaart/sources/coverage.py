@@ -88,7 +88,8 @@ class Coverage:
         if self.geometry is None:
             return np.ones(len(geoms), dtype=bool)
         shapely.prepare(self.geometry)
-        inside = np.asarray(shapely.covered_by(geoms, self.geometry), dtype=bool)
+        # fast test first (prepared); exact only for those near the boundary
+        inside = np.asarray(shapely.contains_properly(self.geometry, geoms), dtype=bool)
         near = np.flatnonzero(~inside & shapely.intersects(geoms, self.geometry))
         if len(near):
             part = geoms[near]
@@ -96,7 +97,8 @@ class Coverage:
             kept = shapely.area(shapely.intersection(part, self.geometry))
             with np.errstate(invalid="ignore", divide="ignore"):
                 outside = np.where(area > 0, 1.0 - kept / area, 0.0)
-            inside[near] = outside <= COVER_TOLERANCE_SHARE
+            covered = np.asarray(shapely.covered_by(part, self.geometry), dtype=bool)
+            inside[near] = covered | (outside <= COVER_TOLERANCE_SHARE)
         return inside
 
     def as_dict(self) -> dict[str, object]:
