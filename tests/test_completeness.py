@@ -376,6 +376,8 @@ def test_cli_coverage_option(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["coverage"]["monuments"]["how"].startswith("opgegeven")
+    layers = [i["layer"] for i in summary["inputs"]]
+    assert "coverage:monuments" in layers  # with its sha256, as every input
     bad = CliRunner().invoke(
         cli, [*args[:-2], "--coverage", "monuments", "--out", str(tmp_path / "x")]
     )

@@ -124,11 +124,15 @@ class ScanInputs:
     coverage: dict[str, Path] = field(default_factory=dict)
 
     def files(self) -> list[tuple[str, Path]]:
-        """Every input as (layer name, path)."""
+        """Every input as (layer name, path); a coverage file of layer X is
+        named ``coverage:X``."""
         out = [("buildings", p) for p in self.buildings]
         out += [("parcels", p) for p in self.parcels]
         out += [("zoning", p) for p in self.zoning]
         out += sorted(self.layers.items())
+        out += [
+            (f"coverage:{name}", Path(p)) for name, p in sorted(self.coverage.items())
+        ]
         if self.area is not None and Path(str(self.area)).exists():
             out.append(("area", Path(str(self.area))))
         return out
