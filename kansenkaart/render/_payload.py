@@ -285,15 +285,25 @@ def live_payload(frame: pd.DataFrame, summary: dict[str, Any]) -> dict[str, Any]
     if not rules or any("status" not in rule for rule in rules):
         return None
     evaluated = [rule for rule in rules if rule["status"] == "evaluated"]
+    # skipped rules (layer absent) are undecided everywhere; after the evaluated
+    # ones, as score.py sums the weights
+    skipped = [rule for rule in rules if rule["status"] == "skipped"]
     columns = [f"{VALUE_PREFIX}{rule['id']}" for rule in evaluated]
     if any(column not in frame for column in columns):
         logger.info("no raw rule values in this result: the map has fixed weights")
         return None
+    undecided = {"u": [], "c": [-1] * len(frame)}
     return {
         "rules": [
-            {"id": str(r["id"]), "kind": r["kind"], "weight": float(r["weight"] or 0)}
-            for r in evaluated
+            {
+                "id": str(r["id"]),
+                "kind": r["kind"],
+                "weight": float(r["weight"] or 0),
+                "on_unknown": r.get("on_unknown") or "unknown",
+            }
+            for r in (*evaluated, *skipped)
         ],
-        "values": [_value_codes(frame[column]) for column in columns],
+        "values": [_value_codes(frame[column]) for column in columns]
+        + [undecided for _ in skipped],
         "scan_text": summary.get("scan_file", {}).get("text"),
     }

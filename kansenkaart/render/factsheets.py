@@ -176,7 +176,7 @@ class _Sheets:
         groups: dict[str, list[str]] = {}
         for rid in self.rules:
             text = str(row.get(rid, ""))
-            if text.startswith(("onbekend", "overgeslagen", "n.v.t.")):
+            if text.startswith(("niet beoordeeld", "onbekend", "overgeslagen")):
                 groups.setdefault(text, []).append(rid)
         if not groups:
             return "<p>Alle regels zijn beoordeeld.</p>"

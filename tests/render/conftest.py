@@ -262,12 +262,20 @@ def _site_scan(folder: Path, *, ownership: bool) -> Path:
     if ownership:  # the Amsterdam parcels only: the table covers them all
         layers["ownership"] = write_ownership(folder / "eigendom.csv")
         zoning = []
+    scan = Path(scan_path("locatiescan"))
+    if ownership:  # no plan for Amsterdam: its zoning vetoes flag, not onbekend
+        text = scan.read_text(encoding="utf-8")
+        old = 'layer = "zoning"\non_missing = "skip"\nparams = { groups'
+        assert old in text
+        text = text.replace(old, old.replace("params", 'on_unknown = "flag"\nparams'))
+        scan = folder / "locatiescan.toml"
+        scan.write_text(text, encoding="utf-8")
     inputs = ScanInputs(
         parcels=d["parcels"], zoning=zoning, buildings=d["buildings"], layers=layers
     )
     with pytest.warns(GeometryRepairedWarning):
         _, path = scan_to_folder(
-            scan_path("locatiescan"),
+            scan,
             inputs,
             folder / "result",
             reference_date="2026-01-01",

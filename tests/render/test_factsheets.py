@@ -60,7 +60,7 @@ def test_one_page_per_top_candidate_with_rules_and_sources(
         assert "Transformatiemeter" in text  # a rule's source
         assert "Wat onbekend is" in text
         unknown = text.split("Wat onbekend is")[1].split("Regel")[0]
-        assert "overgeslagen (laag ontbreekt): OBJ-LEEGSTAND" in unknown
+        assert "niet beoordeeld: laag ontbreekt: OBJ-LEEGSTAND" in unknown
         assert "Bestemming:" in text
     plain = write_factsheets(scan_dir, tmp_path / "plain.pdf", top=1)
     assert _reddish_pixels(pdf, tmp_path / "mark") > 500  # the watermark

@@ -1,12 +1,13 @@
 /* kansenkaart live weights: recompute outcomes, scores and ranks in the browser.
  * Our own code (EUPL-1.2). Mirrors kansenkaart/scoring/score.py exactly:
  *  - excluded: a switched-on veto holds; unknown: not excluded and a switched-on
- *    veto or score rule is undecided; scored: the rest;
+ *    veto with on_unknown "unknown" is undecided; scored: the rest (undecided
+ *    score rules count 0: the score is the lower end of its interval);
  *  - points of a score rule = value * (100 * weight / sum of the weights of the
- *    switched-on score rules), summed in rule order with Kahan summation (as
- *    pandas does), rounded to 6 decimals (half to even), clipped to 0-100;
- *  - ranks: highest score first, equal scores by candidate id; again per
- *    municipality code.
+ *    switched-on score rules, decided or not), summed in rule order with Kahan
+ *    summation (as pandas does), rounded to 6 decimals (half to even), clipped;
+ *  - ranks: highest score first, then the larger share of the weight decided,
+ *    then candidate id; again per municipality code.
  * And exports the scan file with the chosen weights as TOML (no network). */
 (function () {
   "use strict";
@@ -42,6 +43,7 @@
     this.reset();
     this.outcome = new Uint8Array(n);
     this.score = new Float64Array(n);
+    this.assessed = new Float64Array(n);
     this.rank = new Int32Array(n);
     this.rankM = new Int32Array(n);
   }
@@ -81,11 +83,7 @@
     for (k = 0; k < vetoes.length; k++) {
       v = this.cols[vetoes[k]][i];
       if (v === 1) { return EXCLUDED; }
-      if (v !== v) { undecided = true; }
-    }
-    for (k = 0; k < scores.length && !undecided; k++) {
-      v = this.cols[scores[k]][i];
-      if (v !== v) { undecided = true; }
+      if (v !== v && this.rules[vetoes[k]].on_unknown !== "flag") { undecided = true; }
     }
     return undecided ? UNKNOWN : SCORED;
   };
@@ -103,6 +101,16 @@
     return Math.min(Math.max(r, 0), 100);
   };
 
+  Scorer.prototype.assessedOf = function (i, scores) {
+    var total = 0, decided = 0, k;
+    for (k = 0; k < scores.length; k++) { total += this.weights[scores[k]]; }
+    for (k = 0; k < scores.length; k++) {
+      var v = this.cols[scores[k]][i];
+      decided += v !== v ? 0.0 : this.weights[scores[k]];
+    }
+    return total > 0 ? rint((decided / total) * 1e6) / 1e6 : 1.0;
+  };
+
   Scorer.prototype.compute = function () {
     var vetoes = this.active("veto"), scores = this.active("score");
     var shares = this.shares(scores);
@@ -111,6 +119,7 @@
       var o = this.outcomeOf(i, vetoes, scores);
       this.outcome[i] = o;
       this.score[i] = o === SCORED ? this.sumOf(i, scores, shares) : NaN;
+      this.assessed[i] = this.assessedOf(i, scores);
     }
     this.rankAll();
   };
@@ -122,7 +131,9 @@
       this.rank[i] = 0; this.rankM[i] = 0;
       if (this.outcome[i] === SCORED) { list.push(i); }
     }
-    list.sort(function (a, b) { return self.score[b] - self.score[a]; });
+    list.sort(function (a, b) {
+      return (self.score[b] - self.score[a]) || (self.assessed[b] - self.assessed[a]);
+    });
     var perMuni = {};
     for (var r = 0; r < list.length; r++) {
       var c = list[r], m = this.mcodes[c];
@@ -144,19 +155,19 @@
   Scorer.prototype.resultText = function (i, k) {
     var rule = this.rules[k], v = this.cols[k][i];
     if (!this.on[k]) { return "uitgeschakeld in deze sessie"; }
-    if (v !== v) { return "onbekend"; }
+    if (v !== v) { return "niet beoordeeld: gegevens ontbreken"; }
     if (rule.kind === "score") {
       var pos = this.sharesNow.rules.indexOf(k);
       return "+" + fmt1(this.pointsOf(i, k)) + " van " + fmt1(this.sharesNow.shares[pos]) +
         " punten";
     }
-    if (rule.kind === "veto") { return v === 1 ? "uitgesloten" : "voldoet"; }
+    if (rule.kind === "veto") { return v === 1 ? "ja – uitgesloten" : "nee – geen belemmering"; }
     return v === 1 ? "ja" : "nee";
   };
 
   Scorer.prototype.named = function (ks, titles) {
     var self = this;
-    return ks.map(function (k) { return self.rules[k].id + " (" + titles[self.rules[k].id] + ")"; })
+    return ks.map(function (k) { return titles[self.rules[k].id]; })
       .join("; ");
   };
 
@@ -181,12 +192,12 @@
     });
     if (this.outcome[i] === EXCLUDED) {
       var hits = this.active("veto").filter(function (k) { return self.cols[k][i] === 1; });
-      return "Uitgesloten door " + this.named(hits, titles) + "." + flags;
+      return "Uitgesloten: " + this.named(hits, titles) + "." + flags;
     }
     if (this.outcome[i] === UNKNOWN) {
       var open = this.active("veto").concat(this.active("score")).filter(function (k) { return self.cols[k][i] !== self.cols[k][i]; });
-      return "Onbekend: niet te beoordelen voor " + this.named(open, titles) +
-        " (gegevens ontbreken)." + flags;
+      return "Onbekend: niet beoordeeld (gegevens ontbreken): " + this.named(open, titles) +
+        "." + flags;
     }
     return "Score " + fmt1(this.score[i]) + " van 100 (rang " + this.rank[i] + "); " +
       this.bestWorst(i, titles) + "." + flags;
