@@ -13,6 +13,7 @@ from kansenkaart.pipeline import scan_to_folder
 from kansenkaart.results import MARKER, RESULT_FILES, check_output_dir
 
 BAG = data_path("amsterdam_BU03638600_bag_panden.gpkg")
+N2K = data_path("natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg")
 
 pytestmark = pytest.mark.filterwarnings("ignore::kansenkaart.errors.KansenkaartWarning")
 
@@ -22,7 +23,8 @@ def _scan(out: Path, **options: object) -> Path:
 
     _, path = scan_to_folder(
         scan_path("objectscan"),
-        ScanInputs(buildings=[BAG]),
+        # with Natura 2000: without it that veto is undecided and all is onbekend
+        ScanInputs(buildings=[BAG], layers={"natura2000": N2K}),
         out,
         reference_date="2026-01-01",
         **options,  # type: ignore[arg-type]
