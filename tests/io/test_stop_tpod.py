@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from kansenkaart.cli.main import cli
+from kansenkaart.datasets import data_path
 from kansenkaart.errors import DataSourceError
 from kansenkaart.io.detect import detect_format
 from kansenkaart.io.imro import read_imro_gml
@@ -225,6 +226,12 @@ def test_site_scan_runs_on_an_omgevingsplan(tmp_path: Path) -> None:
             str(OTTERLO),
             "--zoning",
             str(ZALTBOMMEL),
+            # the national registers: without them their vetoes are undecided
+            # and every site onbekend (issue 12)
+            "--layer",
+            f"natura2000={data_path('natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg')}",
+            "--layer",
+            f"monuments={data_path('rijksmonumenten_boerderijen_nabij_n2000.gpkg')}",
             "--out",
             str(out),
         ],
