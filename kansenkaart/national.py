@@ -50,6 +50,7 @@ from kansenkaart.results import build_summary, check_output_dir
 from kansenkaart.results.assemble import assemble_candidates
 from kansenkaart.results.folder import swap_into_place, write_marker
 from kansenkaart.results.model import OUTCOME_ORDER
+from kansenkaart.results.styles import write_layer_styles
 from kansenkaart.results.write import _table as csv_table
 from kansenkaart.rules.definition import ScanDefinition
 from kansenkaart.rules.engine import RuleTable
@@ -355,6 +356,7 @@ def _run_phases(  # noqa: PLR0917 - the phases share these
         # CSV text on the workers while this process writes the GeoPackage
         csv_rows = run(_format_csv, [(scratch, b) for b in range(batches)])
         _write_gpkg(scratch, batches, tmp / "candidates.gpkg")
+        write_layer_styles(tmp / "candidates.gpkg")
         if sum(csv_rows) != rows:
             msg = "output batches lost rows"
             raise AssertionError(msg)

@@ -251,8 +251,13 @@ def test_folder_written_in_partitions_equals_fast(site_files, prepared, tmp_path
     import geopandas as gpd
 
     pd.testing.assert_frame_equal(
-        gpd.read_file(part / "candidates.gpkg"), gpd.read_file(fast / "candidates.gpkg")
+        gpd.read_file(part / "candidates.gpkg", layer="candidates"),
+        gpd.read_file(fast / "candidates.gpkg", layer="candidates"),
     )
+    styles = [
+        gpd.list_layers(f / "candidates.gpkg")["name"].tolist() for f in (part, fast)
+    ]
+    assert styles[0] == styles[1]
     s_fast = json.loads((fast / "summary.json").read_text(encoding="utf-8"))
     for key in ("candidates_in", "scored", "unknown", "excluded", "by_municipality"):
         assert result.summary[key] == s_fast[key], key
