@@ -25,7 +25,12 @@ kept).
     ``Dubbelbestemming``, ``Gebiedsaanduiding``, ``Functieaanduiding``,
     ``Bouwvlak``, ``Bouwaanduiding``, ``Maatvoering``, ``Bestemmingsplangebied``),
     ``name`` (IMRO ``naam``), ``main_group`` (bestemmingshoofdgroep or
-    gebiedsaanduidinggroep), ``value`` (Maatvoering waarde), ``plan_id``,
+    gebiedsaanduidinggroep), ``value`` and ``value_type`` (Maatvoering waarde
+    and waardeType, several joined with ``"; "``), ``overlay_class`` and
+    ``overlay_kind`` (canonical class of an overlay, see
+    :mod:`kansenkaart.model.overlays`), the Maatvoering values
+    ``max_height_m``, ``max_gutter_height_m``, ``max_coverage_share`` (0-1)
+    and ``max_storeys``, ``plan_id``,
     ``plan_name``, ``plan_status``, ``plan_date``, ``imro_version``, ``source``.
 """
 
@@ -201,6 +206,13 @@ ZONING = LayerSchema(
         "name": "string",
         "main_group": "string",
         "value": "string",
+        "value_type": "string",
+        "overlay_class": "string",
+        "overlay_kind": "string",
+        "max_height_m": "Float64",
+        "max_gutter_height_m": "Float64",
+        "max_coverage_share": "Float64",
+        "max_storeys": "Float64",
         "plan_id": "string",
         "plan_name": "string",
         "plan_status": "string",
