@@ -44,6 +44,7 @@ __all__ = [
     "STATUS_RANK",
     "combine_plans",
     "plan_precedence",
+    "zoning_function_at",
     "zoning_group_at",
     "zoning_summary",
 ]
@@ -438,3 +439,39 @@ def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Seri
         len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
     )
     return pd.Series(groups, index=cand.index, dtype="string")
+
+
+def zoning_function_at(
+    cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame, names: Sequence[str]
+) -> pd.Series:
+    """Name of the Functieaanduiding (one of ``names``) with the largest overlap.
+
+    Parameters
+    ----------
+    cand : geopandas.GeoDataFrame
+        Candidates (EPSG:28992), indexed by ``candidate_id``.
+    zoning : geopandas.GeoDataFrame
+        A canonical zoning layer.
+    names : sequence of str
+        Functieaanduiding names to look for (compared in lower case), e.g.
+        the main groups a scan derives uses from.
+
+    Returns
+    -------
+    pandas.Series
+        The lower-case name per candidate (string), null where no such
+        Functieaanduiding overlaps it.
+    """
+    wanted = {n.lower() for n in names}
+    label = zoning["name"].astype("string").str.strip().str.lower()
+    hit = (zoning["object_type"] == "Functieaanduiding") & label.isin(wanted)
+    functions = zoning.loc[hit.to_numpy(bool, na_value=False)]
+    other = np.asarray(functions.geometry.values)
+    geoms = np.asarray(cand.geometry.values)
+    left, right, area = pair_overlap(
+        geoms, other, tree=shapely.STRtree(other), geoms_area=shapely.area(geoms)
+    )
+    found = largest_overlap_group(
+        len(cand), left, right, area, label[functions.index].to_numpy(dtype=object)
+    )
+    return pd.Series(found, index=cand.index, dtype="string")

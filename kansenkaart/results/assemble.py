@@ -32,6 +32,7 @@ ATTRIBUTES: tuple[str, ...] = (
     "gebruiksdoel",
     "use_derived",
     "zoning_group",
+    "zoning_function",
     "floor_area_m2",
     "n_units",
     "height_m",

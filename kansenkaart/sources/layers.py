@@ -69,6 +69,11 @@ KNOWN_LAYERS: dict[str, LayerKind] = {
     "ownership": "table",
     "vacancy": "table",
     "noise": "raster",
+    "risk_contours": "vector",
+    "safety_zones": "vector",
+    "high_voltage": "vector",
+    "flood_risk": "vector",
+    "nnn": "vector",
 }
 
 _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
