@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 import kansenkaart
@@ -51,18 +53,57 @@ def _accounting_holds(result) -> None:
 def test_object_scan_accounting(object_result) -> None:
     _accounting_holds(object_result)
     assert object_result.summary["candidates_in"] == 464 + 1146
-    assert object_result.summary["skipped_rules"] == ["OBJ-LEEGSTAND"]
+    # the vacancy table and the optional context layers are not embedded
+    assert object_result.summary["skipped_rules"] == [
+        "OBJ-RISICO",
+        "OBJ-AANDACHTSGEBIED",
+        "OBJ-LEEGSTAND",
+        "OBJ-HOOGSPANNING",
+        "OBJ-OVERSTROMING",
+    ]
 
 
-def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(
+def test_valkenhorst_buildings_under_bedrijventerrein_are_not_offices(
     object_result,
 ) -> None:
+    """The former air-base buildings lie in "Gemengd" under the
+    functieaanduiding *bedrijventerrein*: their use is derived from that, not
+    from the broad bestemming (which would make them offices)."""
     c = object_result.candidates
     air_base = c[(c["zoning_group"] == "gemengd") & c["year_built"].between(1948, 1994)]
-    assert len(air_base) >= 25
-    assert (air_base["outcome"] != "excluded").all()
-    assert air_base["gebruiksdoel"].str.endswith("(afgeleid)").all()
-    assert (c.loc["0537100000028146", "outcome"]) == "scored"
+    under = air_base[air_base["zoning_function"] == "bedrijventerrein"]
+    assert len(under) == 25
+    assert (under["gebruiksdoel"] == "industriefunctie (afgeleid)").all()
+    assert not under["gebruiksdoel"].str.contains("kantoorfunctie").any()
+    assert (under["outcome"] == "excluded").all()
+    assert under["excluded_by"].str.contains("OBJ-FUNCTIE").all()
+    for hangar in ("0537100000024633", "0537100000028157", "0537100000028146"):
+        assert c.loc[hangar, "zoning_function"] == "bedrijventerrein"
+    # gemengd without a functieaanduiding keeps the uses of the bestemming
+    rest = c[(c["zoning_group"] == "gemengd") & c["zoning_function"].isna()]
+    assert len(rest) and rest["gebruiksdoel"].str.contains("kantoorfunctie").all()
+
+
+def test_no_building_that_fits_no_home_is_scored(object_result) -> None:
+    c = object_result.candidates
+    for tiny in ("0537100000024443", "0537100001609249"):  # 6-11 m2
+        assert c.loc[tiny, "outcome"] == "excluded"
+        assert "OBJ-KLEIN" in c.loc[tiny, "excluded_by"]
+    scored = c[c["outcome"] == "scored"]
+    assert len(scored)
+    # the largest floor area a scored building can have holds one home of 18 m2
+    storeys = scored["storeys"].astype("Float64")
+    heights = scored["height_m"].astype("float64").to_numpy()
+    by_height = np.maximum(np.floor(heights / 2.6), 1.0)
+    upper = (
+        scored["floor_area_m2"]
+        .astype("Float64")
+        .fillna(
+            scored.geometry.area
+            * storeys.fillna(pd.Series(by_height, index=scored.index))
+        )
+    )
+    assert (upper >= 18).all()
 
 
 def test_amsterdam_offices_and_care_are_candidates_dwellings_are_not(
