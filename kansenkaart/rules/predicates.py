@@ -838,14 +838,16 @@ def _covered_share(
 
 
 def _plan_share(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> np.ndarray:
-    """Share of each candidate inside a plan area (Bestemmingsplangebied)."""
-    return _covered_share(
-        cand,
-        ctx,
-        layer,
-        "plan-area",
-        lambda f: (f["object_type"] == "Bestemmingsplangebied").to_numpy(),
-    )
+    """Share of each candidate inside a plan area (Bestemmingsplangebied; the
+    Enkelbestemmingen where a layer holds no plan area)."""
+
+    def select(frame: pd.DataFrame) -> np.ndarray:
+        area = (frame["object_type"] == "Bestemmingsplangebied").to_numpy()
+        if area.any():
+            return area
+        return (frame["object_type"] == "Enkelbestemming").to_numpy()
+
+    return _covered_share(cand, ctx, layer, "plan-area", select)
 
 
 def _overlay_share(
