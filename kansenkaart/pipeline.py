@@ -16,6 +16,7 @@ import functools
 import inspect
 import json
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,9 @@ import pandas as pd
 
 from kansenkaart.candidates import assign_municipality, build_candidates, select_in_area
 from kansenkaart.datasets import scan_path
-from kansenkaart.errors import ConfigError, DataSourceError
+from kansenkaart.errors import ConfigError, DataSourceError, PlanCurrencyWarning
 from kansenkaart.joins import check_joins
+from kansenkaart.model.zoning import plan_currency
 from kansenkaart.national import scan_prepared_to_folder
 from kansenkaart.prepare import (
     PreparedDataset,
@@ -126,6 +128,7 @@ class _Evaluated:
     context: dict[str, gpd.GeoDataFrame]
     accounting: dict[str, Any] | None = None
     joins: dict[str, Any] | None = None
+    plans: list[dict[str, Any]] | None = None
 
 
 def _on_layers(
@@ -160,7 +163,8 @@ def _on_layers(
         k: layers[k] for k in ("zoning", "buildings", "municipalities") if k in layers
     }
     accounting = layer_accounting(layers, unit=scan.unit, n_candidates=len(cand))
-    return _Evaluated(cand, table, layers.sources, context, accounting, joins)
+    plans = _plan_currency(layers)
+    return _Evaluated(cand, table, layers.sources, context, accounting, joins, plans)
 
 
 def _choose_engine(engine: str, dataset: PreparedDataset, scan: ScanDefinition) -> str:
@@ -221,7 +225,9 @@ def _on_prepared(
         mapper=mapper,
     )
     context = {k: small[k] for k in ("municipalities",) if k in small}
-    return _Evaluated(cand, table, prepared_sources(dataset), context)
+    return _Evaluated(
+        cand, table, prepared_sources(dataset), context, plans=_plan_currency(small)
+    )
 
 
 def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
@@ -232,6 +238,25 @@ def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
     owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
     cand["owner_class"] = owner.astype("string")
     return cand
+
+
+def _plan_currency(layers: Layers) -> list[dict[str, Any]]:
+    """Status and date of every plan; one warning naming the plans from before
+    the Omgevingswet."""
+    zoning = layers.vector("zoning")
+    if zoning is None:
+        return []
+    plans = plan_currency(zoning)
+    old = [f"{p['plan_id']} ({p['plan_date']})" for p in plans if p["before_2024"]]
+    if old:
+        warnings.warn(
+            f"{len(old)} plan(s) date from before 1 January 2024: {', '.join(old)}. "
+            "They are now the tijdelijk deel omgevingsplan; check the "
+            "municipality's omgevingsplan for later changes.",
+            PlanCurrencyWarning,
+            stacklevel=3,
+        )
+    return plans
 
 
 def load_scan_layers(
@@ -397,6 +422,7 @@ def run_scan(
         reference_date=ref.date().isoformat(),
         accounting=done.accounting,
         joins=done.joins,
+        plans=done.plans,
     )
     if sensitivity_runs:
         summary["sensitivity"] = {

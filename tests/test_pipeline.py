@@ -13,7 +13,7 @@ import pytest
 
 import kansenkaart
 from kansenkaart.datasets import default_inputs, scan_path
-from kansenkaart.errors import ConfigError
+from kansenkaart.errors import ConfigError, PlanCurrencyWarning
 from kansenkaart.pipeline import ScanInputs, run_scan
 from kansenkaart.results import write_results
 
@@ -224,7 +224,10 @@ def test_grid_scan_on_a_real_plan(tmp_path: Path, data_dir: Path) -> None:
     inputs = ScanInputs(
         zoning=[data_dir / "katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"]
     )
-    result = run_scan(grid_scan, inputs)
+    with pytest.warns(
+        PlanCurrencyWarning, match=r"NL\.IMRO\.0537\.bpVLKplv-VA01 \(2022-06-30\)"
+    ):
+        result = run_scan(grid_scan, inputs)
     c = result.candidates
     assert (c["candidate_kind"] == "rastercel").all()
     assert c.geometry.area.sum() == pytest.approx(
@@ -255,3 +258,26 @@ def test_summary_names_inputs_by_layer_and_format_with_attribution(
     assert ("zoning", "imro-gpkg") in formats
     assert any("CBS" in a and "CC BY 4.0" in a for a in summary["attribution"])
     assert summary["reference_date"]
+
+
+def test_plan_status_and_date_in_summary_and_map(site_result, tmp_path: Path) -> None:
+    from kansenkaart.render._payload import build_payload
+    from kansenkaart.results import read_result
+
+    plans = {p["plan_id"]: p for p in site_result.summary["plans"]}
+    dorp = plans["NL.IMRO.0537.bpVLKdorp-va02"]
+    horst = plans["NL.IMRO.0537.bpVLKplv-VA01"]
+    assert (dorp["plan_status"], dorp["plan_date"]) == ("onherroepelijk", "2012-11-29")
+    assert (horst["plan_status"], horst["plan_date"]) == ("vastgesteld", "2022-06-30")
+    assert dorp["before_2024"] and horst["before_2024"]
+    assert "tijdelijk deel omgevingsplan" in horst["note_nl"]
+    out = write_results(site_result, tmp_path / "r")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["plans"] == site_result.summary["plans"]
+    meta = build_payload(read_result(out), title=None)["meta"]
+    assert [
+        (p["plan_id"], p["plan_status"], p["plan_date"]) for p in meta["plans"]
+    ] == [
+        ("NL.IMRO.0537.bpVLKdorp-va02", "onherroepelijk", "2012-11-29"),
+        ("NL.IMRO.0537.bpVLKplv-VA01", "vastgesteld", "2022-06-30"),
+    ]

@@ -43,6 +43,7 @@ from kansenkaart.spatial import largest_overlap_group, pair_overlap
 __all__ = [
     "STATUS_RANK",
     "combine_plans",
+    "plan_currency",
     "plan_precedence",
     "zoning_function_at",
     "zoning_group_at",
@@ -475,3 +476,48 @@ def zoning_function_at(
         len(cand), left, right, area, label[functions.index].to_numpy(dtype=object)
     )
     return pd.Series(found, index=cand.index, dtype="string")
+
+
+def plan_currency(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Status and date of every plan, and whether it predates the Omgevingswet.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Canonical zoning layer with one or more plans.
+
+    Returns
+    -------
+    list of dict
+        One dict per plan: ``plan_id``, ``plan_name``, ``plan_status``,
+        ``plan_date``, ``before_2024`` and ``note_nl`` (a Dutch sentence for a
+        plan from before 2024, else None).
+
+    Examples
+    --------
+    >>> from kansenkaart.io.imro import read_imro_gpkg
+    >>> plan = read_imro_gpkg(
+    ...     "tests/data/goes_NL.IMRO.0664.BPBS03-ON99_stationsomgeving_zuidwest.gpkg"
+    ... )
+    >>> plan_currency(plan)[0]["before_2024"]
+    True
+    """
+    out = []
+    for entry in zoning_summary(gdf):
+        old = entry["before_2024"]
+        date = entry["plan_date"] or "onbekende datum"
+        out.append(
+            {
+                **{k: entry[k] for k in ("plan_id", "plan_name", "plan_status")},
+                "plan_date": entry["plan_date"],
+                "before_2024": old,
+                "note_nl": (
+                    f"Plan van {date} ({entry['plan_status'] or 'status onbekend'}): "
+                    "nu tijdelijk deel omgevingsplan; latere wijzigingen staan "
+                    "mogelijk alleen in het omgevingsplan (omgevingsloket)."
+                    if old
+                    else None
+                ),
+            }
+        )
+    return out

@@ -186,8 +186,12 @@ def build_summary(
     reference_date: str,
     accounting: dict[str, Any] | None = None,
     joins: dict[str, Any] | None = None,
+    plans: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Build the summary of one scan and check that every candidate is counted.
+
+    ``plans`` (status and date of every zoning plan, see
+    :func:`kansenkaart.model.zoning.plan_currency`) is written under ``plans``.
 
     Raises
     ------
@@ -224,6 +228,7 @@ def build_summary(
         "by_municipality": _by_municipality(out),
         "accounting": accounting or {},
         "joins": joins or {},
+        "plans": list(plans or []),
     }
     total = sum(summary[o] for o in OUTCOMES)
     if total != n_in or out.index.has_duplicates:
