@@ -31,6 +31,7 @@ from kansenkaart.io.detect import detect_format
 from kansenkaart.io.ownership import read_ownership
 from kansenkaart.io.postgis import is_postgis_url, parse_pg_url, postgis_as_gpkg
 from kansenkaart.io.vacancy import read_vacancy
+from kansenkaart.io.zones import ZONE_LAYERS, read_zones
 from kansenkaart.model.validate import Finding
 from kansenkaart.sources.read import read_buildings, read_parcels, read_zoning
 
@@ -85,6 +86,7 @@ _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
     "ownership": read_ownership,
     "vacancy": read_vacancy,
     "noise": Path,
+    **dict.fromkeys(ZONE_LAYERS, read_zones),
 }
 
 
