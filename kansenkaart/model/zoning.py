@@ -495,12 +495,14 @@ def plan_currency(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
     Examples
     --------
+    >>> from kansenkaart.datasets import data_path
     >>> from kansenkaart.io.imro import read_imro_gpkg
     >>> plan = read_imro_gpkg(
-    ...     "tests/data/goes_NL.IMRO.0664.BPBS03-ON99_stationsomgeving_zuidwest.gpkg"
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg")
     ... )
-    >>> plan_currency(plan)[0]["before_2024"]
-    True
+    >>> entry = plan_currency(plan)[0]
+    >>> entry["plan_status"], entry["plan_date"], entry["before_2024"]
+    ('vastgesteld', '2022-06-30', True)
     """
     out = []
     for entry in zoning_summary(gdf):
