@@ -29,6 +29,7 @@ import pandas as pd
 
 __all__ = [
     "BROAD_GROUPS",
+    "ENKEL_GROUPS",
     "LEIDING_KINDS",
     "MAATVOERING_COLUMNS",
     "OVERLAY_CLASSES",
@@ -75,6 +76,33 @@ WATERSTAAT_KINDS: tuple[str, ...] = ("waterkering", "waterberging", "overig")
 #: Enkelbestemming hoofdgroepen broad enough that a Functieaanduiding on the
 #: spot says which of their uses applies (used when uses are derived).
 BROAD_GROUPS: tuple[str, ...] = ("gemengd", "centrum", "woongebied", "bedrijf")
+
+#: IMRO2012 Bestemmingshoofdgroepen of Enkelbestemmingen (SVBP2012).
+ENKEL_GROUPS: tuple[str, ...] = (
+    "agrarisch",
+    "agrarisch met waarden",
+    "bedrijf",
+    "bedrijventerrein",
+    "bos",
+    "centrum",
+    "cultuur en ontspanning",
+    "detailhandel",
+    "dienstverlening",
+    "gemengd",
+    "groen",
+    "horeca",
+    "kantoor",
+    "maatschappelijk",
+    "natuur",
+    "overig",
+    "recreatie",
+    "sport",
+    "tuin",
+    "verkeer",
+    "water",
+    "wonen",
+    "woongebied",
+)
 
 #: Maatvoering value columns of the canonical zoning layer.
 MAATVOERING_COLUMNS: tuple[str, ...] = (

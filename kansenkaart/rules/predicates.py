@@ -26,7 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from kansenkaart.model.overlays import LEIDING_KINDS, OVERLAY_CLASSES, WATERSTAAT_KINDS
+from kansenkaart.model.overlays import (
+    BROAD_GROUPS,
+    ENKEL_GROUPS,
+    LEIDING_KINDS,
+    OVERLAY_CLASSES,
+    WATERSTAAT_KINDS,
+)
 from kansenkaart.model.schema import BAG_USE_COLUMNS
 from kansenkaart.spatial import (
     intersects_any,
@@ -556,6 +562,33 @@ def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Se
     return ctx.cached(f"group_at:{layer}", cand, compute)
 
 
+def _refined_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
+    """The main group, where broad (gemengd, ...) replaced by the group a
+    Functieaanduiding names on at least half of the candidate."""
+    group = _zoning_group(cand, ctx, layer)
+    broad = group.isin(BROAD_GROUPS).to_numpy(bool, na_value=False)
+    frame = ctx.layers[layer]
+    if not broad.any() or "name" not in frame:
+        return group
+    label = frame["name"].astype("string").str.strip().str.lower()
+    hit = (frame["object_type"] == "Functieaanduiding") & label.isin(ENKEL_GROUPS)
+    hit = hit.to_numpy(bool, na_value=False)
+    pos = np.flatnonzero(broad)
+    left, right, area = pair_overlap(
+        _geoms(cand)[pos], np.asarray(frame.geometry.values)[hit], coarse=True
+    )
+    own = _own_area(cand, ctx)[pos]
+    strong = area >= 0.5 * own[left]
+    names = label.to_numpy(dtype=object)[hit]
+    found = largest_overlap_group(
+        len(pos), left[strong], right[strong], area[strong], names
+    )
+    refined = group.copy()
+    take = np.array([f is not None for f in found], dtype=bool)
+    refined.iloc[pos[take]] = found[take]
+    return refined
+
+
 @_predicate(
     output="bool", params={"groups": REQUIRED, "min_share": 0.5}, default_layer="zoning"
 )
@@ -604,9 +637,11 @@ def zoning_allows_housing(
 
     The exemption counts when the years needed fit in the scan's
     ``horizon_years`` (wabo: kruimel 10 years; ow: BOPA term set by the
-    user) and the main group is not in ``no_exemption_groups``.
+    user) and the main group is not in ``no_exemption_groups``. In a broad
+    bestemming (gemengd, centrum, ...) a Functieaanduiding naming another
+    group on at least half of the candidate decides (*bedrijventerrein*).
     """
-    group = _zoning_group(cand, ctx, layer)
+    group = _refined_group(cand, ctx, layer)
     value = np.zeros(len(cand))
     if needed_years <= ctx.horizon_years:  # the exemption fits the horizon
         blocked = group.isin(no_exemption_groups).to_numpy(bool, na_value=False)

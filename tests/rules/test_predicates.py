@@ -586,3 +586,26 @@ def test_planned_housing_available_below() -> None:
         min_years=5,
     )
     assert no_table == [None, None, None, None]
+
+
+def test_zoning_allows_housing_refined_by_a_functieaanduiding() -> None:
+    zoning = gpd.GeoDataFrame(
+        {
+            "object_type": ["Enkelbestemming", "Functieaanduiding"],
+            "main_group": ["gemengd", None],
+            "name": ["Gemengd", "bedrijventerrein"],
+        },
+        geometry=[box(0, 0, 100, 100), box(0, 0, 60, 100)],
+        crs=RD_NEW,
+    )
+    params = {
+        "housing_groups": ["gemengd"],
+        "no_exemption_groups": ["water"],
+        "needed_years": 10,
+        "exemption_share": 0.5,
+    }
+    # 100 % / 60 % / 25 % under bedrijventerrein; the last is gemengd
+    cand = _cand([box(0, 0, 50, 50), box(20, 0, 70, 50), box(50, 0, 90, 50)])
+    ctx = ScanContext(layers={"zoning": zoning}, horizon_years=15)
+    out = _call("zoning_allows_housing", cand, ctx, layer="zoning", **params)
+    assert out == [0.5, 0.5, 1.0]
