@@ -75,7 +75,13 @@ WATERSTAAT_KINDS: tuple[str, ...] = ("waterkering", "waterberging", "overig")
 
 #: Enkelbestemming hoofdgroepen broad enough that a Functieaanduiding on the
 #: spot says which of their uses applies (used when uses are derived).
-BROAD_GROUPS: tuple[str, ...] = ("gemengd", "centrum", "woongebied", "bedrijf")
+BROAD_GROUPS: tuple[str, ...] = (
+    "gemengd",
+    "centrum",
+    "woongebied",
+    "bedrijf",
+    "maatschappelijk",
+)
 
 #: IMRO2012 Bestemmingshoofdgroepen of Enkelbestemmingen (SVBP2012).
 ENKEL_GROUPS: tuple[str, ...] = (

@@ -640,6 +640,7 @@ def zoning_allows_housing(
     user) and the main group is not in ``no_exemption_groups``. In a broad
     bestemming (gemengd, centrum, ...) a Functieaanduiding naming another
     group on at least half of the candidate decides (*bedrijventerrein*).
+    Unknown where the candidate lies mostly outside every plan.
     """
     group = _refined_group(cand, ctx, layer)
     value = np.zeros(len(cand))
@@ -647,7 +648,10 @@ def zoning_allows_housing(
         blocked = group.isin(no_exemption_groups).to_numpy(bool, na_value=False)
         value[~blocked] = exemption_share
     value[group.isin(housing_groups).to_numpy(bool, na_value=False)] = 1.0
-    unknown = group.isna().to_numpy()
+    # mostly outside every plan: the plan cannot say what is allowed there
+    unknown = group.isna().to_numpy() | (
+        _plan_share(cand, ctx, layer) < PLAN_COVER_SHARE
+    )
     return pd.Series(pd.arrays.FloatingArray(value, unknown), index=cand.index)
 
 

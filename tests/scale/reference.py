@@ -165,11 +165,15 @@ def zoning_allows_housing(
     horizon_years: float,
     **_: Any,
 ) -> pd.Series:
-    """1 for housing groups; the exemption share where an exemption fits; else 0."""
+    """1 for housing groups; the exemption share where an exemption fits; else 0.
+
+    Unknown mostly outside the plans.
+    """
     group = largest_overlap_group(cand, layers, layer)
+    outside = _plan_outside(cand, layers[layer])
     values = []
-    for g in group:
-        if pd.isna(g):
+    for g, out in zip(group, outside, strict=True):
+        if pd.isna(g) or out:
             values.append(pd.NA)
         elif g in housing_groups:
             values.append(1.0)
