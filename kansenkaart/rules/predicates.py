@@ -400,6 +400,25 @@ def floor_area_below(
     )
 
 
+@_predicate(
+    output="bool",
+    params={"min_share": REQUIRED},
+    attributes=("floor_area_m2", "residential_area_m2"),
+)
+def nonresidential_share_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, min_share: float
+) -> pd.Series:
+    """Less than ``min_share`` of the floor area lies in verblijfsobjecten
+    without a woonfunctie (a mixed building that is mostly homes already).
+
+    Unknown where the unit areas are not known (3DBAG, bag-light).
+    """
+    area = cand["floor_area_m2"].astype("Float64")
+    homes = cand["residential_area_m2"].astype("Float64")
+    share = (area - homes) / area.where(area > 0)
+    return _bool((share < min_share).fillna(False), cand.index, unknown=share.isna())
+
+
 @_predicate(output="bool", params={})
 def every_candidate(cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
     """Holds for every candidate: a flag that applies everywhere (e.g. an
@@ -427,6 +446,9 @@ def vacancy_duration(
 
 def _floor_area(cand: gpd.GeoDataFrame) -> pd.Series:
     area = cand["floor_area_m2"].astype("Float64")
+    if "residential_area_m2" in cand:  # only the non-residential part transforms
+        homes = cand["residential_area_m2"].astype("Float64").fillna(0.0)
+        area = (area - homes).clip(lower=0.0)
     footprint = pd.Series(
         cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64"
     )

@@ -609,3 +609,40 @@ def test_zoning_allows_housing_refined_by_a_functieaanduiding() -> None:
     ctx = ScanContext(layers={"zoning": zoning}, horizon_years=15)
     out = _call("zoning_allows_housing", cand, ctx, layer="zoning", **params)
     assert out == [0.5, 0.5, 1.0]
+
+
+def test_nonresidential_share_below_and_units_of_the_nonresidential_part() -> None:
+    import pandas as pd
+
+    from kansenkaart.io.bag import aggregate_units
+
+    # a pand with 40 homes of 60 m2 above one shop of 200 m2; an office block
+    # with one caretaker's flat; a pand whose unit areas are unknown
+    units = pd.DataFrame(
+        {
+            "unit_id": [f"u{i}" for i in range(40)] + ["s", "o1", "o2", "f", "x"],
+            "building_id": ["p0"] * 41 + ["p1"] * 3 + ["p2"],
+            "uses": ["woonfunctie"] * 40
+            + ["winkelfunctie", "kantoorfunctie", "kantoorfunctie", "woonfunctie"]
+            + ["kantoorfunctie"],
+            "floor_area_m2": [60.0] * 40 + [200.0, 900.0, 900.0, 80.0, None],
+        }
+    )
+    agg = aggregate_units(units, pd.Index(["p0", "p1", "p2"]))
+    assert agg["floor_area_m2"].tolist()[:2] == [2600.0, 1880.0]
+    assert agg["residential_area_m2"].tolist()[:2] == [2400.0, 80.0]
+    assert pd.isna(agg.loc["p2", "residential_area_m2"])
+    cand = _cand(
+        [box(0, 0, 10, 10)] * 3,
+        floor_area_m2=agg["floor_area_m2"].to_numpy(),
+        residential_area_m2=agg["residential_area_m2"].to_numpy(),
+        storeys=pd.array([None] * 3, dtype="Int64"),
+    )
+    assert _call("nonresidential_share_below", cand, min_share=0.5) == [
+        True,
+        False,
+        None,
+    ]
+    # 200 m2 of shop holds 6 homes of 30 m2, not the 86 of the whole pand
+    units_fit = _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=100)
+    assert units_fit[:2] == [0.06, 0.6]
