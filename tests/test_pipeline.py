@@ -79,6 +79,16 @@ def test_valkenhorst_buildings_under_bedrijventerrein_are_not_offices(
     assert under["excluded_by"].str.contains("OBJ-FUNCTIE").all()
     for hangar in ("0537100000024633", "0537100000028157", "0537100000028146"):
         assert c.loc[hangar, "zoning_function"] == "bedrijventerrein"
+    # a nutsvoorziening in Maatschappelijk is a utility building, not a school
+    util = c.loc["0537100000017272"]
+    assert util["zoning_function"] == "nutsvoorziening"
+    assert util["gebruiksdoel"] == "overige gebruiksfunctie (afgeleid)"
+    assert util["outcome"] == "excluded"
+    # 72 % outside both plans: the bestemming cannot be judged
+    outside = c.loc["0537100001215890"]
+    assert (
+        outside["outcome"] == "unknown" and "OBJ-BESTEMMING" in outside["unknown_for"]
+    )
     # gemengd without a functieaanduiding keeps the uses of the bestemming
     rest = c[(c["zoning_group"] == "gemengd") & c["zoning_function"].isna()]
     assert len(rest) and rest["gebruiksdoel"].str.contains("kantoorfunctie").all()
