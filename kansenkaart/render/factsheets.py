@@ -164,6 +164,8 @@ class _Sheets:
         body = []
         for rid, rule in self.rules.items():
             text = row.get(rid)
+            if str(text).startswith("overgeslagen"):
+                continue  # listed under "Wat onbekend is"; keeps the page to A4
             body.append(
                 f'<tr class="k-{_e(rule.get("kind"))}"><td><b>{_e(rid)}</b><br>'
                 f"<small>{_e(rule.get('title'))}</small></td><td>{_e(text)}</td>"
@@ -180,8 +182,10 @@ class _Sheets:
                 groups.setdefault(text, []).append(rid)
         if not groups:
             return "<p>Alle regels zijn beoordeeld.</p>"
+        nowrap = '<span style="white-space:nowrap">{}</span>'  # ids never break
         items = "".join(
-            f"<li>{_e(text)}: {_e(', '.join(ids))}</li>" for text, ids in groups.items()
+            f"<li>{_e(text)}: {', '.join(nowrap.format(_e(i)) for i in ids)}</li>"
+            for text, ids in groups.items()
         )
         return f"<ul>{items}</ul>"
 
