@@ -3,16 +3,32 @@
 Run from the repo root::
 
     python benchmarks/scan_scale.py --parcels 100000 [--runs 3] [--seed 0]
-        [--data-dir DIR] [--engine fast] [--skip-baseline]
+        [--data-dir DIR] [--engine fast|partitioned|dask] [--skip-baseline]
+        [--measures io_floor,scan,folder,baseline]
+
+    # the national size: 9 tiles of 1M parcels, partitioned engine, end to end
+    python benchmarks/scan_scale.py --parcels 9000000 --engine partitioned \
+        --measures io_floor,folder --runs 1
 
 A synthetic province of ``--parcels`` parcels (:func:`kansenkaart.synth.
 generate_province`) is written as GeoParquet to ``--data-dir`` (default
 ``benchmarks/.data/p{N}_s{seed}/``) and reused when all its files exist.
-Each figure is the median of ``--runs`` runs; every run is a fresh Python
-subprocess (this script with a hidden ``--measure`` flag) that imports first,
-then times only the work, and reports its wall time and its own peak RSS
-(``ru_maxrss``). The parent process imports nothing heavy, so its memory does
-not leak into the children's peak RSS.
+Above ``--tile-parcels`` (1M) the province is made of tiles: copies of the
+synthetic province of ``--tile-parcels`` parcels, laid out in a grid of three
+columns 1 km apart, each with ids of its own (kadastrale gemeente ``SAN``,
+``SBN``, ...; the tile in the fifth digit of BAG ids), so that making national
+data needs no more memory than one province. Each figure is the median of
+``--runs`` runs; every run is a fresh Python subprocess (this script with a
+hidden ``--measure`` flag) that imports first, then times only the work, and
+reports its wall time and its own peak RSS (``ru_maxrss``). While it runs,
+the parent samples the proportional set size (PSS) of the child and all its
+descendants (worker processes included) with psutil every 0.25 s:
+``peak_pss_mb`` is the highest sum, in which pages shared between processes count once.
+
+With ``--engine partitioned`` (or ``dask``) the inputs are first converted
+once with :func:`kansenkaart.prepare.prepare_dataset` into
+``DATA_DIR/prepared`` (timed and printed, not part of the scan figure) and
+the scans read that folder.
 
 Figures
 -------
@@ -28,6 +44,11 @@ scan
     nothing would be scored or ranked; the benchmark therefore runs a copy of
     the scan (``bench_scan.toml`` in the data folder) whose veto asks for
     ``BENCH_MIN_UNITS`` homes, so that most parcels are scored and ranked.
+folder
+    ``kansenkaart.pipeline.scan_to_folder``: the scan end to end including
+    writing ``candidates.gpkg`` and ``candidates.csv`` (with the partitioned
+    engine written partition by partition; the folder is removed afterwards).
+    Not measured for the fast engine, whose folder includes an Excel sheet.
 baseline
     The same scan written as idiomatic geopandas (``gpd.overlay`` + groupby,
     ``gpd.sjoin_nearest``; see ``benchmarks/_baseline.py``).
@@ -37,9 +58,12 @@ prints the share of parcels on which their outcomes and scores agree. The
 last line is machine-readable::
 
     parcels=N io_floor_s=X scan_s=Y baseline_s=Z ratio_to_io_floor=Y/X
-    speedup_vs_geopandas=Z/Y peak_rss_mb=P
+    speedup_vs_geopandas=Z/Y peak_rss_mb=P engine=E peak_pss_mb=Q
+    [folder_s=F folder_peak_pss_mb=R]
 
-(one line), where ``peak_rss_mb`` is the highest peak RSS of the scan runs.
+(one line), where ``peak_rss_mb`` is the highest peak RSS of the scan runs
+(of the measuring process alone) and ``peak_pss_mb`` the highest PSS of the
+scan runs' whole process tree.
 This is a script, not a test: pytest does not collect it and the test run
 does not execute it.
 """
@@ -47,6 +71,7 @@ does not execute it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -54,6 +79,8 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -68,7 +95,11 @@ FILES = {
     "ownership": "ownership.csv",
     "vacancy": "vacancy.csv",
 }
-MEASUREMENTS = ("io_floor", "scan", "baseline")
+MEASUREMENTS = ("io_floor", "scan", "folder", "baseline")
+#: Parcels of one tile of a national province.
+TILE_PARCELS = 1_000_000
+#: Seconds between two PSS samples.
+PSS_INTERVAL_S = 0.25
 #: Minimum homes of the capacity veto in the benchmark's copy of the scan.
 BENCH_MIN_UNITS = 1
 
@@ -78,61 +109,176 @@ BENCH_MIN_UNITS = 1
 # ---------------------------------------------------------------------------
 
 
-def _files(data_dir: Path) -> dict[str, Path]:
-    return {name: data_dir / file for name, file in FILES.items()}
+def _tiles(data_dir: Path) -> int:
+    marker = data_dir / "tiles.json"
+    if marker.exists():
+        return int(json.loads(marker.read_text())["tiles"])
+    return 1
+
+
+def _files(data_dir: Path, tiles: int | None = None) -> dict[str, list[Path]]:
+    """Input files by name (a list per name: one file per tile)."""
+    tiles = _tiles(data_dir) if tiles is None else tiles
+    if tiles == 1:
+        return {name: [data_dir / file] for name, file in FILES.items()}
+    return {
+        name: [
+            data_dir / f"{Path(file).stem}_{i:02d}{Path(file).suffix}"
+            for i in range(tiles)
+        ]
+        for name, file in FILES.items()
+    }
 
 
 def _peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _generate(n: int, seed: int, data_dir: Path) -> dict[str, Any]:
+def _generate(n: int, seed: int, data_dir: Path, tile_parcels: int) -> dict[str, Any]:
     from kansenkaart.synth import generate_province, write_province  # noqa: PLC0415
 
     start = time.perf_counter()
-    write_province(
-        generate_province(n, seed=seed), data_dir, format="parquet", overwrite=True
-    )
+    if n <= tile_parcels:
+        write_province(
+            generate_province(n, seed=seed), data_dir, format="parquet", overwrite=True
+        )
+        return {"seconds": time.perf_counter() - start}
+    tiles = math.ceil(n / tile_parcels)
+    base = HERE / ".data" / f"p{tile_parcels}_s{seed}"
+    if not all(p.exists() for paths in _files(base, 1).values() for p in paths):
+        base.mkdir(parents=True, exist_ok=True)
+        _generate(tile_parcels, seed, base, tile_parcels)
+    for i in range(tiles):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", "tile",
+               "--parcels", str(tile_parcels), "--seed", str(seed), "--data-dir",
+               str(data_dir), "--tile", str(i), "--base-dir", str(base)]  # fmt: skip
+        subprocess.run(cmd, check=True, cwd=REPO)
+        print(f"tile {i + 1}/{tiles} written", file=sys.stderr)
+    (data_dir / "tiles.json").write_text(json.dumps({"tiles": tiles}))
     return {"seconds": time.perf_counter() - start}
 
 
-def _measure_io_floor(files: dict[str, Path]) -> float:
+def _write_tile(base: Path, data_dir: Path, tile: int) -> dict[str, Any]:
+    """One tile of a national province: a copy of the base province, moved
+    to its place in a 3-column grid, with ids of its own."""
+    import geopandas as gpd  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    from kansenkaart.io.parquet import write_canonical_parquet  # noqa: PLC0415
+
+    src = _single(_files(base, 1))
+    layers = {name: gpd.read_parquet(src[name]) for name in LAYERS}
+    tables = {
+        name: pd.read_csv(src[name], dtype=str) for name in ("ownership", "vacancy")
+    }
+    x0, y0, x1, y1 = layers["parcels"].total_bounds
+    shift = np.array([(tile % 3) * (x1 - x0 + 1000), (tile // 3) * (y1 - y0 + 1000)])
+    for frame in layers.values():
+        frame.geometry = shapely.transform(frame.geometry.values, lambda xy: xy + shift)
+    # ids stay in their real formats: kadastrale gemeente SYN -> S{A..}N,
+    # BAG ids (4-digit code + "10" + 10 digits) get the tile in digit 5
+    akr = f"S{chr(ord('A') + tile)}N"
+    for frame in (layers["parcels"], tables["ownership"]):
+        frame["parcel_id"] = akr + frame["parcel_id"].astype("string").str[3:]
+    for frame in (layers["buildings"], tables["vacancy"]):
+        ids = frame["building_id"].astype("string")
+        frame["building_id"] = ids.str[:4] + str(tile + 1) + ids.str[5:]
+    for col in ("object_id", "plan_id"):
+        layers["zoning"][col] = f"T{tile}." + layers["zoning"][col].astype("string")
+    out = _files(data_dir, tile + 2)  # tiled names (any count above 1)
+    for name, frame in layers.items():
+        write_canonical_parquet(frame, out[name][tile])
+    for name, table in tables.items():
+        table.to_csv(out[name][tile], index=False)
+    return {"seconds": 0.0}
+
+
+def _prepared(data_dir: Path) -> Path:
+    return data_dir / "prepared"
+
+
+def _prepare(data_dir: Path) -> dict[str, Any]:
+    from kansenkaart.prepare import prepare_dataset  # noqa: PLC0415
+    from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
+
+    files = _files(data_dir)
+    inputs = ScanInputs(
+        buildings=files["buildings"],
+        parcels=files["parcels"],
+        zoning=files["zoning"],
+        layers={"ownership": files["ownership"][0]}
+        if len(files["ownership"]) == 1
+        else {},
+    )
+    if len(files["ownership"]) > 1:  # one table for the whole country
+        import pandas as pd  # noqa: PLC0415
+
+        merged = data_dir / "ownership_all.csv"
+        if not merged.exists():
+            pd.concat([pd.read_csv(p, dtype=str) for p in files["ownership"]]).to_csv(
+                merged, index=False
+            )
+        inputs.layers["ownership"] = merged
+    start = time.perf_counter()
+    prepare_dataset(inputs, _prepared(data_dir), overwrite=True)
+    return {"seconds": time.perf_counter() - start}
+
+
+def _measure_io_floor(files: dict[str, list[Path]]) -> float:
+    """Reading every layer (tile by tile, each freed before the next)."""
     import geopandas as gpd  # noqa: PLC0415
 
-    start = time.perf_counter()
-    frames = [gpd.read_parquet(files[name]) for name in LAYERS]
-    seconds = time.perf_counter() - start
-    del frames
+    seconds = 0.0
+    for tile in range(len(files["parcels"])):
+        start = time.perf_counter()
+        frames = [gpd.read_parquet(files[name][tile]) for name in LAYERS]
+        seconds += time.perf_counter() - start
+        del frames
     return seconds
 
 
+def _inputs(files: dict[str, list[Path]], engine: str | None) -> Any:
+    from kansenkaart.sources.layers import ScanInputs  # noqa: PLC0415
+
+    if engine in ("partitioned", "dask"):
+        return ScanInputs(parcels=[_prepared(files["parcels"][0].parent)])
+    return ScanInputs(
+        buildings=files["buildings"],
+        parcels=files["parcels"],
+        zoning=files["zoning"],
+        layers={"ownership": files["ownership"][0]},
+    )
+
+
 def _run_scan(
-    files: dict[str, Path], engine: str | None
+    files: dict[str, list[Path]], engine: str | None
 ) -> tuple[Any, float, list[str]]:
     """Import, then run and time the scan; returns (result, seconds, notes)."""
-    import inspect  # noqa: PLC0415
-
     from kansenkaart.datasets import scan_path  # noqa: PLC0415
-    from kansenkaart.pipeline import ScanInputs, run_scan  # noqa: PLC0415
+    from kansenkaart.pipeline import run_scan  # noqa: PLC0415
 
-    inputs = ScanInputs(
-        buildings=[files["buildings"]],
-        parcels=[files["parcels"]],
-        zoning=[files["zoning"]],
-        layers={"ownership": files["ownership"]},
-    )
-    kwargs: dict[str, Any] = {}
-    notes = []
-    if engine and engine != "fast":
-        if "engine" in inspect.signature(run_scan).parameters:
-            kwargs["engine"] = engine
-        else:
-            notes.append(f"run_scan has no engine kwarg; --engine {engine} ignored")
-    scan = _bench_scan(scan_path("locatiescan"), files["parcels"].parent)
+    scan = _bench_scan(scan_path("locatiescan"), files["parcels"][0].parent)
+    inputs = _inputs(files, engine)
     start = time.perf_counter()
-    result = run_scan(scan, inputs, **kwargs)
+    result = run_scan(scan, inputs, engine=engine or "fast")
     seconds = time.perf_counter() - start
-    return result, seconds, notes
+    return result, seconds, []
+
+
+def _run_folder(files: dict[str, list[Path]], engine: str | None) -> float:
+    """The scan end to end into a result folder (removed afterwards)."""
+    from kansenkaart.datasets import scan_path  # noqa: PLC0415
+    from kansenkaart.pipeline import scan_to_folder  # noqa: PLC0415
+
+    data_dir = files["parcels"][0].parent
+    scan = _bench_scan(scan_path("locatiescan"), data_dir)
+    inputs = _inputs(files, engine)
+    with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
+        start = time.perf_counter()
+        scan_to_folder(scan, inputs, Path(tmp) / "out", engine=engine or "fast")
+        return time.perf_counter() - start
 
 
 def _bench_scan(shipped: Path, folder: Path) -> Path:
@@ -148,16 +294,20 @@ def _bench_scan(shipped: Path, folder: Path) -> Path:
     return out
 
 
-def _measure_baseline(files: dict[str, Path]) -> float:
+def _single(files: dict[str, list[Path]]) -> dict[str, Path]:
+    return {name: paths[0] for name, paths in files.items()}
+
+
+def _measure_baseline(files: dict[str, list[Path]]) -> float:
     sys.path.insert(0, str(HERE))
     from _baseline import baseline_scan  # noqa: PLC0415
 
     start = time.perf_counter()
-    baseline_scan(files, min_units=BENCH_MIN_UNITS)
+    baseline_scan(_single(files), min_units=BENCH_MIN_UNITS)
     return time.perf_counter() - start
 
 
-def _check(files: dict[str, Path], engine: str | None) -> dict[str, Any]:
+def _check(files: dict[str, list[Path]], engine: str | None) -> dict[str, Any]:
     """Compare the baseline with the scan on the parcels (untimed)."""
     import numpy as np  # noqa: PLC0415
     import pandas as pd  # noqa: PLC0415
@@ -167,7 +317,7 @@ def _check(files: dict[str, Path], engine: str | None) -> dict[str, Any]:
 
     result, _, notes = _run_scan(files, engine)
     ours = result.candidates
-    base = baseline_scan(files, min_units=BENCH_MIN_UNITS)
+    base = baseline_scan(_single(files), min_units=BENCH_MIN_UNITS)
     extra = int((~ours.index.isin(base.index)).sum())
     ours = ours.reindex(base.index)
     outcome_ok = (ours["outcome"].astype(str) == base["outcome"]).to_numpy()
@@ -200,17 +350,23 @@ def _check(files: dict[str, Path], engine: str | None) -> dict[str, Any]:
 
 
 def _child(args: argparse.Namespace) -> None:
-    files = _files(args.data_dir)
-    if args.measure == "generate":
-        out = _generate(args.parcels, args.seed, args.data_dir)
+    if args.measure == "tile":
+        out = _write_tile(args.base_dir, args.data_dir, args.tile)
+    elif args.measure == "generate":
+        out = _generate(args.parcels, args.seed, args.data_dir, args.tile_parcels)
+    elif args.measure == "prepare":
+        out = _prepare(args.data_dir)
     elif args.measure == "check":
-        out = _check(files, args.engine)
+        out = _check(_files(args.data_dir), args.engine)
     else:
+        files = _files(args.data_dir)
         notes: list[str] = []
         if args.measure == "io_floor":
             seconds = _measure_io_floor(files)
         elif args.measure == "scan":
             _, seconds, notes = _run_scan(files, args.engine)
+        elif args.measure == "folder":
+            seconds = _run_folder(files, args.engine)
         else:
             seconds = _measure_baseline(files)
         out = {"seconds": seconds, "notes": notes}
@@ -221,6 +377,30 @@ def _child(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------
 # parent side: orchestration and report
 # ---------------------------------------------------------------------------
+
+
+def _tree_pss(proc: Any) -> int:
+    """PSS (bytes) of a process and all its descendants; shared pages once."""
+    import psutil  # noqa: PLC0415
+
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += p.memory_full_info().pss
+    return total
+
+
+def _sample_pss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    import psutil  # noqa: PLC0415
+
+    proc = psutil.Process(pid)
+    while not stop.is_set():
+        peak[0] = max(peak[0], _tree_pss(proc))
+        stop.wait(PSS_INTERVAL_S)
 
 
 def _spawn(args: argparse.Namespace, what: str) -> dict[str, Any]:
@@ -235,33 +415,59 @@ def _spawn(args: argparse.Namespace, what: str) -> dict[str, Any]:
         str(args.seed),
         "--data-dir",
         str(args.data_dir),
+        "--tile-parcels",
+        str(args.tile_parcels),
     ]
     if args.engine:
         cmd += ["--engine", args.engine]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        sys.stderr.write(proc.stdout + proc.stderr)
-        msg = f"--measure {what} failed (exit {proc.returncode})"
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, cwd=REPO)
+        stop, peak = threading.Event(), [0]
+        sampler = threading.Thread(target=_sample_pss, args=(proc.pid, stop, peak))
+        sampler.start()
+        code = proc.wait()
+        stop.set()
+        sampler.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    lines = stdout.strip().splitlines()
+    if code != 0 or not lines:
+        sys.stderr.write(stdout + stderr)
+        msg = f"--measure {what} failed (exit {code})"
         raise SystemExit(msg)
-    return json.loads(lines[-1])
+    result = json.loads(lines[-1])
+    result["peak_pss_kib"] = peak[0] // 1024
+    return result
 
 
 def _ensure_data(args: argparse.Namespace) -> None:
-    if all(p.exists() for p in _files(args.data_dir).values()):
+    tiles = max(1, math.ceil(args.parcels / args.tile_parcels))
+    files = _files(args.data_dir, tiles)
+    if all(p.exists() for paths in files.values() for p in paths):
         print(f"data: reusing {args.data_dir}")
-        return
-    print(f"data: generating {args.parcels} parcels into {args.data_dir} ...")
-    out = _spawn(args, "generate")
-    print(f"data: generated in {out['seconds']:.1f} s")
+    else:
+        print(f"data: generating {args.parcels} parcels into {args.data_dir} ...")
+        out = _spawn(args, "generate")
+        print(f"data: generated in {out['seconds']:.1f} s")
+    if args.engine in ("partitioned", "dask"):
+        if (_prepared(args.data_dir) / "kansenkaart-prepared.json").exists():
+            print(f"prepared: reusing {_prepared(args.data_dir)}")
+        else:
+            out = _spawn(args, "prepare")
+            print(
+                f"prepare: {out['seconds']:.1f} s, peak PSS "
+                f"{out['peak_pss_kib'] / 1024:.0f} MB"
+            )
 
 
 def _row(name: str, runs: list[dict[str, Any]]) -> str:
     secs = [r["seconds"] for r in runs]
     rss = max(r["peak_rss_kib"] for r in runs) / 1024
+    pss = max(r["peak_pss_kib"] for r in runs) / 1024
     return (
         f"{name:<10} {statistics.median(secs):>10.3f} {min(secs):>9.3f} "
-        f"{max(secs):>9.3f} {rss:>13.1f}"
+        f"{max(secs):>9.3f} {rss:>13.1f} {pss:>13.1f}"
     )
 
 
@@ -276,9 +482,16 @@ def _report(
         )
 
     print()
-    print(f"parcels: {args.parcels}  runs: {args.runs}  cpus: {os.cpu_count()}")
-    head = ("measure", "median s", "min s", "max s", "peak RSS MB")
-    print(f"{head[0]:<10} {head[1]:>10} {head[2]:>9} {head[3]:>9} {head[4]:>13}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"parcels: {args.parcels}  runs: {args.runs}  cpus: {os.cpu_count()}  "
+        f"load average at the end: {load}"
+    )
+    head = ("measure", "median s", "min s", "max s", "peak RSS MB", "peak PSS MB")
+    print(
+        f"{head[0]:<10} {head[1]:>10} {head[2]:>9} {head[3]:>9} {head[4]:>13} "
+        f"{head[5]:>13}"
+    )
     for name in MEASUREMENTS:
         if runs.get(name):
             print(_row(name, runs[name]))
@@ -298,12 +511,19 @@ def _report(
         counts = ", ".join(f"{k} {v}" for k, v in sorted(check["outcomes"].items()))
         print(f"note: baseline outcomes: {counts}")
     io, scan, base = median("io_floor"), median("scan"), median("baseline")
-    peak = max(r["peak_rss_kib"] for r in runs["scan"]) / 1024
-    print(
+    main = "scan" if runs.get("scan") else "folder"
+    rss = max(r["peak_rss_kib"] for r in runs[main]) / 1024
+    pss = max(r["peak_pss_kib"] for r in runs[main]) / 1024
+    line = (
         f"parcels={args.parcels} io_floor_s={io:.3f} scan_s={scan:.3f} "
         f"baseline_s={base:.3f} ratio_to_io_floor={scan / io:.2f} "
-        f"speedup_vs_geopandas={base / scan:.2f} peak_rss_mb={peak:.1f}"
+        f"speedup_vs_geopandas={base / scan:.2f} peak_rss_mb={rss:.1f} "
+        f"engine={args.engine or 'fast'} peak_pss_mb={pss:.1f}"
     )
+    if runs.get("folder"):
+        folder_pss = max(r["peak_pss_kib"] for r in runs["folder"]) / 1024
+        line += f" folder_s={median('folder'):.3f} folder_peak_pss_mb={folder_pss:.1f}"
+    print(line)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -314,13 +534,31 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     p.add_argument("--data-dir", type=Path, help="folder of the synthetic province")
-    p.add_argument("--engine", help="run_scan engine (passed when not 'fast')")
+    p.add_argument(
+        "--engine",
+        choices=("fast", "partitioned", "dask"),
+        default="fast",
+        help="engine of the scan (partitioned and dask read a prepared folder)",
+    )
     p.add_argument("--skip-baseline", action="store_true", help="skip geopandas")
     p.add_argument(
+        "--measures",
+        help="comma-separated subset of io_floor,scan,folder,baseline "
+        "(default: io_floor,scan,baseline; with a non-fast engine also folder)",
+    )
+    p.add_argument(
+        "--tile-parcels",
+        type=int,
+        default=TILE_PARCELS,
+        help="above this many parcels the province is made of tiles",
+    )
+    p.add_argument(
         "--measure",
-        choices=(*MEASUREMENTS, "generate", "check"),
+        choices=(*MEASUREMENTS, "generate", "check", "tile", "prepare"),
         help=argparse.SUPPRESS,
     )
+    p.add_argument("--tile", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--base-dir", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.data_dir is None:
         args.data_dir = HERE / ".data" / f"p{args.parcels}_s{args.seed}"
@@ -335,14 +573,22 @@ def main(argv: list[str] | None = None) -> None:
         _child(args)
         return
     _ensure_data(args)
-    todo = [m for m in MEASUREMENTS if not (args.skip_baseline and m == "baseline")]
+    if args.measures:
+        todo = [m for m in MEASUREMENTS if m in args.measures.split(",")]
+    else:
+        todo = ["io_floor", "scan", "baseline"]
+        if args.engine != "fast":
+            todo.insert(2, "folder")
+    tiled = _tiles(args.data_dir) > 1
+    todo = [m for m in todo if not ((args.skip_baseline or tiled) and m == "baseline")]
     runs: dict[str, list[dict[str, Any]]] = {}
     for name in todo:
         runs[name] = []
         for i in range(args.runs):
             runs[name].append(_spawn(args, name))
             print(f"{name} run {i + 1}/{args.runs}: {runs[name][-1]['seconds']:.3f} s")
-    check = None if args.skip_baseline else _spawn(args, "check")
+    skip = args.skip_baseline or "baseline" not in todo or args.engine != "fast"
+    check = None if skip else _spawn(args, "check")
     _report(args, runs, check)
 
 

@@ -18,8 +18,9 @@ import shapely
 
 from kansenkaart.crs import RD_NEW
 from kansenkaart.errors import ConfigError
+from kansenkaart.model.overlays import BROAD_GROUPS
 from kansenkaart.model.schema import BAG_USE_COLUMNS
-from kansenkaart.model.zoning import zoning_group_at
+from kansenkaart.model.zoning import zoning_function_at, zoning_group_at
 from kansenkaart.spatial import intersects_any
 
 __all__ = [
@@ -110,6 +111,26 @@ def candidates_from_grid(
     return _index(gdf, "cell_id", "rastercel")
 
 
+def _refined_group(
+    cand: gpd.GeoDataFrame,
+    zoning: gpd.GeoDataFrame,
+    mapping: dict[str, tuple[str, ...]],
+) -> tuple[pd.Series, pd.Series]:
+    """Main group per building, refined by a Functieaanduiding where broad.
+
+    A broad bestemming (*gemengd*, *centrum*, ...; see
+    :data:`~kansenkaart.model.overlays.BROAD_GROUPS`) allows several uses; a
+    Functieaanduiding on the spot that names one of the scan's groups (e.g.
+    *bedrijventerrein*) says which applies there.
+    """
+    group = zoning_group_at(cand, zoning)
+    broad = group.isin(BROAD_GROUPS).to_numpy(bool, na_value=False)
+    function = pd.Series(pd.NA, index=cand.index, dtype="string")
+    if broad.any():
+        function[broad] = zoning_function_at(cand[broad], zoning, list(mapping))
+    return group, function
+
+
 def derive_uses_from_zoning(
     cand: gpd.GeoDataFrame,
     zoning: gpd.GeoDataFrame | None,
@@ -119,16 +140,20 @@ def derive_uses_from_zoning(
 
     Buildings whose source carries no uses (3DBAG) get the uses that
     ``mapping`` gives for the main group of the Enkelbestemming they mostly
-    lie in; ``use_derived`` marks them (*afgeleid*). Buildings outside any
-    plan keep unknown uses.
+    lie in; ``use_derived`` marks them (*afgeleid*). In a broad bestemming
+    (*gemengd*, *centrum*, ...) a Functieaanduiding that names one of the
+    mapping's groups decides instead (*bedrijventerrein* is not *kantoor*);
+    it is kept in ``zoning_function``. Buildings outside any plan keep
+    unknown uses.
     """
     cols = list(BAG_USE_COLUMNS.values())
     no_uses = cand[cols].isna().all(axis=1)
     if zoning is None or not no_uses.any() or not mapping:
         return cand
-    group = zoning_group_at(cand[no_uses], zoning)
+    group, function = _refined_group(cand[no_uses], zoning, mapping)
+    decisive = function.fillna(group)
     out = cand.copy()
-    target = group.dropna()
+    target = decisive.dropna()
     for col in cols:
         out.loc[target.index, col] = False
     for main_group, uses in mapping.items():
@@ -136,10 +161,14 @@ def derive_uses_from_zoning(
         for use in uses:
             out.loc[ids, BAG_USE_COLUMNS[use]] = True
     out.loc[target.index, "use_derived"] = True
-    out["zoning_group"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    out.loc[group.index, "zoning_group"] = group
+    for name, values in (("zoning_group", group), ("zoning_function", function)):
+        out[name] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out.loc[values.index, name] = values
     logger.info(
-        "derived uses from zoning for %d buildings without BAG uses", len(target)
+        "derived uses from zoning for %d buildings without BAG uses (%d by a "
+        "functieaanduiding)",
+        len(target),
+        int(function.notna().sum()),
     )
     return out
 

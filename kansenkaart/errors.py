@@ -59,3 +59,9 @@ class GeometryRepairedWarning(KansenkaartWarning):
 
 class EmptySelectionWarning(KansenkaartWarning):
     """A layer or a selection holds no features."""
+
+
+class PlanCurrencyWarning(KansenkaartWarning):
+    """A zoning plan predates the Omgevingswet (1 January 2024): it is part of
+    the *tijdelijk deel omgevingsplan* and later changes may only be in the
+    municipality's omgevingsplan."""

@@ -14,18 +14,31 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import json
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kansenkaart.candidates import assign_municipality, build_candidates, select_in_area
 from kansenkaart.datasets import scan_path
-from kansenkaart.errors import ConfigError, DataSourceError
+from kansenkaart.errors import ConfigError, DataSourceError, PlanCurrencyWarning
 from kansenkaart.joins import check_joins
+from kansenkaart.model.zoning import plan_currency
+from kansenkaart.national import scan_prepared_to_folder
+from kansenkaart.prepare import (
+    PreparedDataset,
+    find_prepared,
+    load_prepared_layers,
+    open_prepared,
+    prepared_sources,
+)
 from kansenkaart.results import (
     ScanResult,
     build_summary,
@@ -36,6 +49,7 @@ from kansenkaart.results.assemble import assemble_candidates
 from kansenkaart.results.summary import layer_accounting
 from kansenkaart.rules.definition import ScanDefinition, load_scan
 from kansenkaart.rules.engine import RuleTable, evaluate_rules
+from kansenkaart.rules.partitioned import evaluate_rules_partitioned
 from kansenkaart.rules.predicates import ScanContext
 from kansenkaart.scoring.sensitivity import leave_one_rule_out, weight_sensitivity
 from kansenkaart.sources.layers import (
@@ -61,7 +75,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ENGINES = ("fast", "dask")
+ENGINES = ("auto", "fast", "partitioned", "dask")
+#: Candidate-layer rows above which ``auto`` runs a prepared folder on the
+#: partitioned engine (below, the fast engine reads it whole).
+AUTO_PARTITIONED_ROWS = 2_000_000
 #: Spread of the weight perturbation of a sensitivity run (±25 %).
 SPREAD_SHARE = 0.25
 
@@ -85,7 +102,7 @@ def _evaluate(
     chunk_size: int | None,
     workers: int | None,
 ) -> RuleTable:
-    if engine == "fast":
+    if engine in ("fast", "auto"):
         if scheduler is not None:
             raise ConfigError("--scheduler needs --engine dask")
         return evaluate_rules(
@@ -101,6 +118,136 @@ def _evaluate(
     raise ConfigError(msg)
 
 
+@dataclass(frozen=True)
+class _Evaluated:
+    """Candidates and rule table of a scan, with the sources and map context."""
+
+    candidates: gpd.GeoDataFrame
+    table: RuleTable
+    sources: tuple[Any, ...]
+    context: dict[str, gpd.GeoDataFrame]
+    accounting: dict[str, Any] | None = None
+    joins: dict[str, Any] | None = None
+    plans: list[dict[str, Any]] | None = None
+    coverage: Mapping[str, Any] | None = None
+
+
+def _on_layers(
+    scan: ScanDefinition,
+    layers: Layers,
+    area: str | Path | None,
+    ref: pd.Timestamp,
+    *,
+    progress: Progress | None,
+    options: Mapping[str, Any],
+) -> _Evaluated:
+    """Candidates and rules on layers held in memory (fast or Dask engine)."""
+    if options["engine"] == "partitioned":
+        msg = (
+            "--engine partitioned reads a prepared folder: run `kansenkaart "
+            "prepare` and pass the folder as --parcels/--buildings/--zoning"
+        )
+        raise ConfigError(msg)
+    _step(progress, "kandidaten bepalen")
+    cand = scan_candidates(scan, layers, area)
+    ctx = ScanContext(
+        layers=layers,
+        regime=scan.regime,
+        horizon_years=scan.horizon_years,
+        reference_date=ref,
+        coverage=layers.coverage,
+    )
+    joins = check_joins(cand, layers)
+    cand = _attach_owner(cand, ctx)
+    _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
+    table = _evaluate(cand, scan, ctx, **options)
+    context = {
+        k: layers[k] for k in ("zoning", "buildings", "municipalities") if k in layers
+    }
+    accounting = layer_accounting(layers, unit=scan.unit, n_candidates=len(cand))
+    plans = _plan_currency(layers)
+    return _Evaluated(
+        cand,
+        table,
+        layers.sources,
+        context,
+        accounting,
+        joins,
+        plans,
+        coverage=layers.coverage,
+    )
+
+
+def _choose_engine(engine: str, dataset: PreparedDataset, scan: ScanDefinition) -> str:
+    if engine != "auto":
+        return engine
+    layer = "buildings" if scan.unit == "buildings" else scan.unit
+    rows = dataset.layers.get(layer, {}).get("rows", 0)
+    return "partitioned" if rows > AUTO_PARTITIONED_ROWS else "fast"
+
+
+def _on_prepared(
+    scan: ScanDefinition,
+    inputs: ScanInputs,
+    folder: Path,
+    ref: pd.Timestamp,
+    *,
+    progress: Progress | None,
+    options: Mapping[str, Any],
+) -> _Evaluated:
+    """Candidates and rules on a prepared folder."""
+    dataset = open_prepared(folder)
+    engine = _choose_engine(options["engine"], dataset, scan)
+    coverage = dataset.coverage(inputs, scan.national_layers)
+    if engine == "fast":
+        _step(progress, f"voorbereide lagen lezen uit {folder}")
+        layers = load_prepared_layers(
+            dataset, outline_buildings=scan.unit != "buildings", coverage=coverage
+        )
+        return _on_layers(
+            scan,
+            layers,
+            inputs.area,
+            ref,
+            progress=progress,
+            options={**options, "engine": "fast"},
+        )
+    small = load_prepared_layers(dataset, kinds=("vector",))
+    area = None
+    if inputs.area is not None:
+        area = np.asarray(area_polygon(inputs.area, small).values)
+    _step(progress, f"regels toepassen per deel van {folder} ({engine})")
+    mapper = None
+    if engine == "dask":
+        from kansenkaart.rules.dask_engine import dask_mapper  # noqa: PLC0415
+
+        mapper = dask_mapper(options["scheduler"])
+    elif engine != "partitioned":
+        msg = f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}"
+        raise ConfigError(msg)
+    elif options["scheduler"] is not None:
+        raise ConfigError("--scheduler needs --engine dask")
+    cand, table = evaluate_rules_partitioned(
+        dataset,
+        scan,
+        ref,
+        partition_rows=options["chunk_size"],
+        workers=options["workers"],
+        area=area,
+        mapper=mapper,
+        coverage=coverage,
+    )
+    context = {k: small[k] for k in ("municipalities",) if k in small}
+    return _Evaluated(
+        cand,
+        table,
+        prepared_sources(dataset),
+        context,
+        plans=_warn_old_plans(dataset.index.get("plans", [])),
+        coverage=coverage,
+    )
+
+
 def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
     if "ownership" not in ctx.layers:
         return cand
@@ -109,6 +256,28 @@ def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
     owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
     cand["owner_class"] = owner.astype("string")
     return cand
+
+
+def _plan_currency(layers: Layers) -> list[dict[str, Any]]:
+    """Status and date of every plan; one warning naming the plans from before
+    the Omgevingswet."""
+    zoning = layers.vector("zoning")
+    if zoning is None:
+        return []
+    return _warn_old_plans(plan_currency(zoning))
+
+
+def _warn_old_plans(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    old = [f"{p['plan_id']} ({p['plan_date']})" for p in plans if p["before_2024"]]
+    if old:
+        warnings.warn(
+            f"{len(old)} plan(s) date from before 1 January 2024: {', '.join(old)}. "
+            "They are now the tijdelijk deel omgevingsplan; check the "
+            "municipality's omgevingsplan for later changes.",
+            PlanCurrencyWarning,
+            stacklevel=4,
+        )
+    return plans
 
 
 def load_scan_layers(
@@ -177,7 +346,7 @@ def run_scan(
     seed: int = 0,
     reference_date: str | None = None,
     progress: Progress | None = None,
-    engine: str = "fast",
+    engine: str = "auto",
     scheduler: str | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
@@ -198,18 +367,25 @@ def run_scan(
         "Today" for durations (ISO date); the scan file's or today's date.
     progress : callable, optional
         Called with a short Dutch text at every step.
-    engine : {"fast", "dask"}, default "fast"
+    engine : {"auto", "fast", "partitioned", "dask"}, default "auto"
         ``fast`` evaluates the rules on this machine in spatial chunks on
         parallel threads; ``dask`` sends spatial partitions (each with the
         layers it needs, plus a halo for rules with a spatial reach) to a
-        Dask cluster. Both give identical results.
+        Dask cluster; ``partitioned`` reads a prepared folder (see
+        :mod:`kansenkaart.prepare`; pass it as ``inputs.parcels``) one
+        partition at a time on worker processes. With a prepared folder,
+        ``dask`` runs the same partitions on the cluster's workers. ``auto``
+        is ``partitioned`` for a prepared folder of more than
+        :data:`AUTO_PARTITIONED_ROWS` candidate features, else ``fast``. All
+        give identical results.
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); with
         ``engine="dask"`` and no address, a local cluster is started.
     chunk_size : int, optional
-        Candidates per chunk (fast) or per partition (dask).
+        Candidates per chunk (fast) or per partition (dask, partitioned).
     workers : int, optional
-        Threads of the fast engine (all cores by default).
+        Threads of the fast engine, processes of the partitioned engine
+        (all cores by default).
 
     Returns
     -------
@@ -230,29 +406,24 @@ def run_scan(
     if not isinstance(scan, ScanDefinition):
         scan = load_scan(scan)
     check_area(inputs.area)
-    layers = load_scan_layers(scan, inputs, progress=progress)
-    _step(progress, "kandidaten bepalen")
-    cand = scan_candidates(scan, layers, inputs.area)
     ref = _reference_date(scan, reference_date)
-    ctx = ScanContext(
-        layers=layers,
-        regime=scan.regime,
-        horizon_years=scan.horizon_years,
-        reference_date=ref,
-        coverage=layers.coverage,
-    )
-    joins = check_joins(cand, layers)
-    cand = _attach_owner(cand, ctx)
-    _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
-    table = _evaluate(
-        cand,
-        scan,
-        ctx,
-        engine=engine,
-        scheduler=scheduler,
-        chunk_size=chunk_size,
-        workers=workers,
-    )
+    options = {
+        "engine": engine,
+        "scheduler": scheduler,
+        "chunk_size": chunk_size,
+        "workers": workers,
+    }
+    folder = find_prepared(inputs)
+    if folder is not None:
+        done = _on_prepared(
+            scan, inputs, folder, ref, progress=progress, options=options
+        )
+    else:
+        layers = load_scan_layers(scan, inputs, progress=progress)
+        done = _on_layers(
+            scan, layers, inputs.area, ref, progress=progress, options=options
+        )
+    cand, table = done.candidates, done.table
     sens = loo = None
     if sensitivity_runs:
         _step(progress, f"gevoeligheid: {sensitivity_runs} runs")
@@ -267,13 +438,14 @@ def run_scan(
         scan,
         out,
         table,
-        sources=layers.sources,
+        sources=done.sources,
         area=area_file if area_file is not None and area_file.exists() else None,
         n_in=len(cand),
         reference_date=ref.date().isoformat(),
-        accounting=layer_accounting(layers, unit=scan.unit, n_candidates=len(cand)),
-        joins=joins,
-        coverage=layers.coverage,
+        accounting=done.accounting,
+        joins=done.joins,
+        coverage=done.coverage,
+        plans=done.plans,
     )
     if sensitivity_runs:
         summary["sensitivity"] = {
@@ -282,10 +454,7 @@ def run_scan(
             "spread_share": SPREAD_SHARE,
             "top_k": scan.top_k,
         }
-    context = {
-        k: layers[k] for k in ("zoning", "buildings", "municipalities") if k in layers
-    }
-    return ScanResult(out, summary, table, loo, context)
+    return ScanResult(out, summary, table, loo, done.context)
 
 
 def scan_to_folder(
@@ -327,6 +496,11 @@ def scan_to_folder(
     # refuse an unusable or protected --out before any data is read
     if not is_postgis_url(out_dir):  # a database schema: write_frames checks it
         check_output_dir(Path(out_dir), overwrite=overwrite, inputs=sources)
+        streamed = _stream_prepared(
+            scan, inputs, out_dir, overwrite, map_options, options
+        )
+        if streamed is not None:
+            return streamed
     result = run_scan(scan, inputs, **options)
     finish = None
     if map_options is not None:
@@ -339,6 +513,54 @@ def scan_to_folder(
         result, out_dir, overwrite=overwrite, finish=finish, inputs=sources
     )
     return result, path
+
+
+def _stream_prepared(  # noqa: PLR0917 - the options of scan_to_folder
+    scan: ScanDefinition | str | Path,
+    inputs: ScanInputs,
+    out_dir: str | Path,
+    overwrite: bool,
+    map_options: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> tuple[ScanResult, Path] | None:
+    """Write a prepared folder's scan partition by partition, when the
+    partitioned engine runs it; None otherwise."""
+    folder = find_prepared(inputs)
+    if folder is None:
+        return None
+    if not isinstance(scan, ScanDefinition):
+        scan = load_scan(scan)
+    dataset = open_prepared(folder)
+    if _choose_engine(options.get("engine", "auto"), dataset, scan) != "partitioned":
+        return None
+    if map_options is not None or options.get("sensitivity_runs"):
+        msg = (
+            "--map and --sensitivity need all candidates in memory: not with the "
+            "partitioned engine. Scan a smaller area (--area) or use --engine fast."
+        )
+        raise ConfigError(msg)
+    if options.get("scheduler") is not None:
+        raise ConfigError("--scheduler needs --engine dask")
+    area = None
+    if inputs.area is not None:
+        small = load_prepared_layers(dataset, kinds=("vector",))
+        area = np.asarray(area_polygon(inputs.area, small).values)
+    path = scan_prepared_to_folder(
+        scan,
+        dataset,
+        out_dir,
+        reference_date=_reference_date(scan, options.get("reference_date")),
+        overwrite=overwrite,
+        partition_rows=options.get("chunk_size"),
+        workers=options.get("workers"),
+        area=area,
+        progress=options.get("progress"),
+        coverage=dataset.coverage(inputs, scan.national_layers),
+        plans=_warn_old_plans(dataset.index.get("plans", [])),
+    )
+    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:28992")
+    return ScanResult(empty, summary), path
 
 
 def _paths(value: PathOrPaths | None) -> list[Path]:

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "sources": 4,
     "fetch": 4,
     "synth": 4,
+    "prepare": 4,
     "candidates": 5,
     "joins": 5,
     "rules": 6,
@@ -34,6 +35,7 @@ LAYERS: dict[str, int] = {
     "results": 8,
     "render": 9,
     "pipeline": 10,
+    "national": 10,
     "cli": 11,
     "__init__": 12,
 }

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 import kansenkaart
 from kansenkaart.datasets import default_inputs, scan_path
-from kansenkaart.errors import ConfigError
+from kansenkaart.errors import ConfigError, PlanCurrencyWarning
 from kansenkaart.pipeline import ScanInputs, run_scan
 from kansenkaart.results import write_results
 
@@ -51,18 +53,67 @@ def _accounting_holds(result) -> None:
 def test_object_scan_accounting(object_result) -> None:
     _accounting_holds(object_result)
     assert object_result.summary["candidates_in"] == 464 + 1146
-    assert object_result.summary["skipped_rules"] == ["OBJ-LEEGSTAND"]
+    # the vacancy table and the optional context layers are not embedded
+    assert object_result.summary["skipped_rules"] == [
+        "OBJ-RISICO",
+        "OBJ-AANDACHTSGEBIED",
+        "OBJ-LEEGSTAND",
+        "OBJ-HOOGSPANNING",
+        "OBJ-OVERSTROMING",
+    ]
 
 
-def test_valkenhorst_air_base_buildings_are_candidates_with_derived_use(
+def test_valkenhorst_buildings_under_bedrijventerrein_are_not_offices(
     object_result,
 ) -> None:
+    """The former air-base buildings lie in "Gemengd" under the
+    functieaanduiding *bedrijventerrein*: their use is derived from that, not
+    from the broad bestemming (which would make them offices)."""
     c = object_result.candidates
     air_base = c[(c["zoning_group"] == "gemengd") & c["year_built"].between(1948, 1994)]
-    assert len(air_base) >= 25
-    assert (air_base["outcome"] != "excluded").all()
-    assert air_base["gebruiksdoel"].str.endswith("(afgeleid)").all()
-    assert (c.loc["0537100000028146", "outcome"]) == "scored"
+    under = air_base[air_base["zoning_function"] == "bedrijventerrein"]
+    assert len(under) == 25
+    assert (under["gebruiksdoel"] == "industriefunctie (afgeleid)").all()
+    assert not under["gebruiksdoel"].str.contains("kantoorfunctie").any()
+    assert (under["outcome"] == "excluded").all()
+    assert under["excluded_by"].str.contains("OBJ-FUNCTIE").all()
+    for hangar in ("0537100000024633", "0537100000028157", "0537100000028146"):
+        assert c.loc[hangar, "zoning_function"] == "bedrijventerrein"
+    # a nutsvoorziening in Maatschappelijk is a utility building, not a school
+    util = c.loc["0537100000017272"]
+    assert util["zoning_function"] == "nutsvoorziening"
+    assert util["gebruiksdoel"] == "overige gebruiksfunctie (afgeleid)"
+    assert util["outcome"] == "excluded"
+    # 72 % outside both plans: the bestemming cannot be judged (a score
+    # criterion: the building stays in the list with a score interval)
+    outside = c.loc["0537100001215890"]
+    assert "OBJ-BESTEMMING" in outside["unknown_for"]
+    assert outside["outcome"] != "scored" or outside["score_max"] > outside["score"]
+    # gemengd without a functieaanduiding keeps the uses of the bestemming
+    rest = c[(c["zoning_group"] == "gemengd") & c["zoning_function"].isna()]
+    assert len(rest) and rest["gebruiksdoel"].str.contains("kantoorfunctie").all()
+
+
+def test_no_building_that_fits_no_home_is_scored(object_result) -> None:
+    c = object_result.candidates
+    for tiny in ("0537100000024443", "0537100001609249"):  # 6-11 m2
+        assert c.loc[tiny, "outcome"] == "excluded"
+        assert "OBJ-KLEIN" in c.loc[tiny, "excluded_by"]
+    scored = c[c["outcome"] == "scored"]
+    assert len(scored)
+    # the largest floor area a scored building can have holds one home of 18 m2
+    storeys = scored["storeys"].astype("Float64")
+    heights = scored["height_m"].astype("float64").to_numpy()
+    by_height = np.maximum(np.floor(heights / 2.6), 1.0)
+    upper = (
+        scored["floor_area_m2"]
+        .astype("Float64")
+        .fillna(
+            scored.geometry.area
+            * storeys.fillna(pd.Series(by_height, index=scored.index))
+        )
+    )
+    assert (upper >= 18).all()
 
 
 def test_amsterdam_offices_and_care_are_candidates_dwellings_are_not(
@@ -168,18 +219,19 @@ def test_python_api(data_dir: Path) -> None:
     )
     assert summary["candidates_in"] == 464
     assert "OBJ-BESTEMMING" in summary["skipped_rules"]
-    # without Natura 2000 the veto cannot be decided: onbekend, never a pass
-    assert (cand["outcome"] == "scored").sum() == 0
-    assert (
-        cand.loc[cand["outcome"] == "unknown", "unknown_for"]
-        .str.contains("OBJ-N2000")
-        .all()
-    )
+    # without Natura 2000 the flag cannot be decided: named as undecided on
+    # every scored building, never read as "not in Natura 2000"
+    scored = cand[cand["outcome"] == "scored"]
+    assert len(scored) > 0
+    assert scored["unknown_for"].str.contains("OBJ-N2000").all()
+    assert (scored["OBJ-N2000"] != "nee").all()
     cand, _ = kansenkaart.run_object_scan(
         data_dir / "amsterdam_BU03638600_bag_panden.gpkg",
         natura2000=data_dir / "natura2000_veluwe_rijntakken_ilperveld_solleveld.gpkg",
     )
-    assert (cand["outcome"] == "scored").sum() > 0
+    scored = cand[cand["outcome"] == "scored"]
+    assert len(scored) > 0
+    assert not scored["unknown_for"].fillna("").str.contains("OBJ-N2000").any()
 
 
 def test_grid_scan_on_a_real_plan(tmp_path: Path, data_dir: Path) -> None:
@@ -194,7 +246,10 @@ def test_grid_scan_on_a_real_plan(tmp_path: Path, data_dir: Path) -> None:
     inputs = ScanInputs(
         zoning=[data_dir / "katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg"]
     )
-    result = run_scan(grid_scan, inputs)
+    with pytest.warns(
+        PlanCurrencyWarning, match=r"NL\.IMRO\.0537\.bpVLKplv-VA01 \(2022-06-30\)"
+    ):
+        result = run_scan(grid_scan, inputs)
     c = result.candidates
     assert (c["candidate_kind"] == "rastercel").all()
     assert c.geometry.area.sum() == pytest.approx(
@@ -225,3 +280,52 @@ def test_summary_names_inputs_by_layer_and_format_with_attribution(
     assert ("zoning", "imro-gpkg") in formats
     assert any("CBS" in a and "CC BY 4.0" in a for a in summary["attribution"])
     assert summary["reference_date"]
+
+
+def test_plan_status_and_date_in_summary_and_map(site_result, tmp_path: Path) -> None:
+    from kansenkaart.render._payload import build_payload
+    from kansenkaart.results import read_result
+
+    plans = {p["plan_id"]: p for p in site_result.summary["plans"]}
+    dorp = plans["NL.IMRO.0537.bpVLKdorp-va02"]
+    horst = plans["NL.IMRO.0537.bpVLKplv-VA01"]
+    assert (dorp["plan_status"], dorp["plan_date"]) == ("onherroepelijk", "2012-11-29")
+    assert (horst["plan_status"], horst["plan_date"]) == ("vastgesteld", "2022-06-30")
+    assert dorp["before_2024"] and horst["before_2024"]
+    assert "tijdelijk deel omgevingsplan" in horst["note_nl"]
+    out = write_results(site_result, tmp_path / "r")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["plans"] == site_result.summary["plans"]
+    meta = build_payload(read_result(out), title=None)["meta"]
+    assert [
+        (p["plan_id"], p["plan_status"], p["plan_date"]) for p in meta["plans"]
+    ] == [
+        ("NL.IMRO.0537.bpVLKdorp-va02", "onherroepelijk", "2012-11-29"),
+        ("NL.IMRO.0537.bpVLKplv-VA01", "vastgesteld", "2022-06-30"),
+    ]
+
+
+def test_scored_texts_count_skipped_rules_and_name_the_rest(site_result) -> None:
+    """A rule whose layer was not given is the same for every site: counted in
+    one short sentence, not read aloud by title for every site."""
+    c = site_result.candidates
+    scored = c[c["outcome"] == "scored"]
+    rules = {r["id"]: r for r in site_result.summary["rules"]}
+    skipped = site_result.summary["skipped_rules"]
+    assert skipped
+    n = len(skipped)
+    counted = f"Niet beoordeeld omdat de laag niet is opgegeven: {n} regels"
+    assert scored["reason_nl"].str.contains(counted, regex=False).all()
+    for rid in skipped:
+        assert (
+            not scored["reason_nl"].str.contains(rules[rid]["title"], regex=False).any()
+        )
+    # a criterion undecided for this site only is still named
+    own = scored[scored["unknown_for"].str.contains("LOC-BEBOUWING")]
+    assert len(own)
+    title = rules["LOC-BEBOUWING"]["title"]
+    assert (
+        own["reason_nl"]
+        .str.contains(f"(gegevens ontbreken): {title}", regex=False)
+        .all()
+    )

@@ -33,17 +33,25 @@ def _print_human(info: dict[str, Any]) -> None:
     for use, n in sorted(info.get("uses", {}).items(), key=lambda kv: -kv[1]):
         click.echo(f"  gebruiksdoel {use}: {n}")
     for plan in info.get("plans", []):
-        click.echo(
-            f"  plan {plan['plan_id']} ({plan['plan_status']}, {plan['plan_date']}): "
-            + ", ".join(f"{k} {v}" for k, v in plan["counts"].items())
-        )
-        if plan["main_groups"]:
-            click.echo(
-                "    enkelbestemmingen: "
-                + ", ".join(f"{k} {v}" for k, v in plan["main_groups"].items())
-            )
+        _echo_plan(plan)
     for problem in info["problems"]:
         click.echo(f"  ! {problem}")
+
+
+def _echo_plan(plan: dict[str, Any]) -> None:
+    click.echo(
+        f"  plan {plan['plan_id']} ({plan['plan_status']}, {plan['plan_date']}): "
+        + ", ".join(f"{k} {v}" for k, v in plan["counts"].items())
+    )
+    for label, key in (("enkelbestemmingen", "main_groups"), ("overlays", "overlays")):
+        if plan.get(key):
+            items = ", ".join(f"{k} {v}" for k, v in plan[key].items())
+            click.echo(f"    {label}: {items}")
+    if plan.get("before_2024"):
+        click.echo(
+            "    let op: plan van voor 2024, nu tijdelijk deel omgevingsplan; "
+            "controleer latere wijzigingen in het omgevingsplan"
+        )
 
 
 @layers.command("inspect")

@@ -25,6 +25,21 @@ _FILE_OR_DB = InputFile(db_ok=True)
 _FILE_FOLDER_OR_DB = InputFile(dir_okay=True, db_ok=True)
 
 
+class _FileOrPrepared(InputFile):
+    """An existing input file, or a folder made by ``kansenkaart prepare``."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        """Return the path of a file or prepared folder, or fail saying why not."""
+        from kansenkaart.prepare import is_prepared  # noqa: PLC0415
+
+        if isinstance(value, str | Path) and is_prepared(value):
+            return Path(value)
+        return super().convert(value, param, ctx)
+
+
+_FILE_OR_PREPARED = _FileOrPrepared(db_ok=True)
+
+
 def _common(func: Any) -> Any:
     options = [
         click.option(
@@ -40,9 +55,10 @@ def _common(func: Any) -> Any:
         click.option(
             "--parcels",
             multiple=True,
-            type=_FILE_OR_DB,
-            help="DKK parcels, GeoPackage or GML, or postgresql://...?table=... "
-            "(repeatable).",
+            type=_FILE_OR_PREPARED,
+            help="DKK parcels, GeoPackage or GML, postgresql://...?table=..., "
+            "or a folder made by `kansenkaart prepare` (then it holds every "
+            "layer) (repeatable).",
         ),
         click.option(
             "--zoning",
@@ -128,11 +144,14 @@ def _common(func: Any) -> Any:
         ),
         click.option(
             "--engine",
-            type=click.Choice(["fast", "dask"]),
-            default="fast",
+            type=click.Choice(["auto", "fast", "partitioned", "dask"]),
+            default="auto",
             show_default=True,
-            help="fast: this machine, in spatial chunks on all cores; dask: "
-            "spatial partitions on a Dask cluster (see --scheduler).",
+            help="fast: this machine, in spatial chunks on all cores; "
+            "partitioned: a folder made by `kansenkaart prepare`, one part at a "
+            "time on worker processes (national scans); dask: spatial partitions "
+            "on a Dask cluster (see --scheduler); auto: partitioned for a large "
+            "prepared folder, else fast.",
         ),
         click.option(
             "--scheduler",
@@ -203,7 +222,7 @@ def _execute(
             seed=opts["seed"],
             reference_date=opts.get("reference_date"),
             progress=lambda _text: bar.update(1),
-            engine=opts.get("engine", "fast"),
+            engine=opts.get("engine", "auto"),
             scheduler=opts.get("scheduler"),
         )
         bar.update(len(steps) + 8)

@@ -143,6 +143,16 @@ def _use_flags(
     return flags.astype("boolean")
 
 
+def _residential_area(units: pd.DataFrame, building_ids: pd.Index) -> pd.Series:
+    """Floor area of the units with a woonfunctie per pand (null without areas)."""
+    area = pd.to_numeric(units["floor_area_m2"], errors="coerce")
+    dwelling = units["uses"].astype("string").str.contains("woonfunctie", regex=False)
+    known = area.groupby(units["building_id"], sort=False).sum(min_count=1)
+    homes = area.where(dwelling.fillna(False).to_numpy(bool), 0.0)
+    per_pand = homes.groupby(units["building_id"], sort=False).sum(min_count=1)
+    return per_pand.where(known.notna()).reindex(building_ids).astype("Float64")
+
+
 def aggregate_units(units: pd.DataFrame, building_ids: pd.Index) -> pd.DataFrame:
     """Summarise verblijfsobjecten per pand.
 
@@ -161,7 +171,8 @@ def aggregate_units(units: pd.DataFrame, building_ids: pd.Index) -> pd.DataFrame
     pandas.DataFrame
         Indexed by ``building_ids``: the ``use_*`` booleans (all False for a
         pand without units), ``floor_area_m2`` (sum of the unit areas, null
-        when the pand has no units with an area) and ``n_units``.
+        when the pand has no units with an area), ``residential_area_m2``
+        (the part of it in units with a woonfunctie) and ``n_units``.
     """
     units = units.drop_duplicates(["unit_id", "building_id"])
     units = units[units["building_id"].isin(building_ids)]
@@ -174,6 +185,7 @@ def aggregate_units(units: pd.DataFrame, building_ids: pd.Index) -> pd.DataFrame
     flags["floor_area_m2"] = (
         area.sum(min_count=1).reindex(building_ids).astype("Float64")
     )
+    flags["residential_area_m2"] = _residential_area(units, building_ids)
     n_units = grouped["unit_id"].nunique().reindex(building_ids).fillna(0)
     flags["n_units"] = n_units.astype("Int64")
     return flags

@@ -46,6 +46,7 @@ from kansenkaart.io._gml import (
     surface_rings,
 )
 from kansenkaart.io._vector import list_layers, read_vector
+from kansenkaart.model.overlays import with_overlay_columns
 from kansenkaart.model.schema import ZONING
 from kansenkaart.model.validate import OnInvalid, validate_layer
 
@@ -116,12 +117,16 @@ def _gml_record(feature: etree._Element, kind: str) -> dict[str, Any]:
         "name": _joined(feature, "{*}naam"),
         "main_group": None,
         "value": None,
+        "value_type": None,
     }
     if kind in _MAIN_GROUP:
         record["main_group"] = _joined(feature, "{*}" + _MAIN_GROUP[kind])
     elif kind == "Maatvoering":
         record["value"] = _joined(
             feature, "{*}maatvoeringInfo/{*}WaardeEnType/{*}waarde"
+        )
+        record["value_type"] = _joined(
+            feature, "{*}maatvoeringInfo/{*}WaardeEnType/{*}waardeType"
         )
     if kind == _PLAN:
         record["planstatus"] = next(
@@ -190,7 +195,10 @@ def read_imro_gml(
     geopandas.GeoDataFrame
         Canonical ``zoning`` layer in EPSG:28992: ``object_id``,
         ``object_type`` (see :data:`IMRO_TYPES`), ``name``, ``main_group``,
-        ``value``, ``plan_id``, ``plan_name``, ``plan_status``, ``plan_date``
+        ``value``, ``value_type``, ``overlay_class``, ``overlay_kind``, the
+        Maatvoering values (``max_height_m``, ...; see
+        :mod:`kansenkaart.model.overlays`), ``plan_id``, ``plan_name``,
+        ``plan_status``, ``plan_date``
         (ISO date), ``imro_version`` and ``source`` (``"imro-gml"``). Linear
         polygons only: arcs are linearised.
 
@@ -224,6 +232,7 @@ def read_imro_gml(
             "name",
             "main_group",
             "value",
+            "value_type",
             "planstatus",
             "datum",
         ],
@@ -279,6 +288,9 @@ def _finish(
         gdf[key] = value
     gdf["imro_version"] = version
     gdf["source"] = source
+    gdf = with_overlay_columns(gdf)
+    for item in gdf.attrs.pop("overlay_conflicts"):
+        logger.info("%s: classified by name, not by hoofdgroep: %s", path, item)
     label = f"{path} (IMRO plan {plan['plan_id']})"
     out = validate_layer(gdf, ZONING, source=label, on_invalid=on_invalid)
     counts = out["object_type"].value_counts().to_dict()
@@ -361,7 +373,9 @@ def _gpkg_layer(
         {"object_id": ids, "object_type": kind, "name": _column(raw, "naam")}
     )
     df["main_group"] = _column(raw, _MAIN_GROUP[kind]) if kind in _MAIN_GROUP else None
-    df["value"] = _column(raw, "waarde") if kind == "Maatvoering" else None
+    maat = kind == "Maatvoering"
+    df["value"] = _column(raw, "waarde") if maat else None
+    df["value_type"] = _column(raw, "waardeType") if maat else None
     if kind == _PLAN:
         df["planstatus"] = _column(raw, "planstatus").str.split(_SEP).str[0]
         lower = {c.lower(): c for c in raw.columns}

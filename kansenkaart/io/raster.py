@@ -25,7 +25,7 @@ from rasterio.windows import bounds as window_bounds
 
 from kansenkaart.errors import ConfigError, CRSError, DataSourceError, SchemaError
 
-__all__ = ["read_raster_info", "sample_raster", "zonal_max"]
+__all__ = ["read_raster_info", "sample_raster", "zonal_max", "zonal_share_above"]
 
 logger = logging.getLogger(__name__)
 
@@ -241,8 +241,10 @@ def _zonal_tile(
     labels: np.ndarray,
     result: np.ndarray,
     hits: np.ndarray,
+    counts: tuple[float, np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """Rasterise polygon labels (1-based) over one tile and accumulate max."""
+    """Rasterise polygon labels (1-based) over one tile and accumulate max
+    (and, with ``counts = (threshold, above, valid)``, pixel counts)."""
     grid = rasterize(
         zip(geoms, labels + 1, strict=True),
         out_shape=data.shape,
@@ -256,6 +258,71 @@ def _zonal_tile(
     values = data[hit]
     valid = ~np.isnan(values)
     np.fmax.at(result, idx[valid], values[valid])
+    if counts is not None:
+        threshold, above, n_valid = counts
+        n = len(hits)
+        n_valid += np.bincount(idx[valid], minlength=n)
+        above += np.bincount(idx[valid & (values > threshold)], minlength=n)
+
+
+def zonal_share_above(
+    path: PathLike,
+    polygons: gpd.GeoSeries | gpd.GeoDataFrame,
+    threshold: float,
+    *,
+    band: int = 1,
+) -> np.ndarray:
+    """Share of each polygon's valid pixels whose value exceeds ``threshold``.
+
+    Pixels belong to a polygon as in :func:`zonal_max`; a polygon too small
+    to hold a pixel centre takes 1 or 0 from the value at its representative
+    point.
+
+    Parameters
+    ----------
+    path : str or Path
+        Raster file with a CRS (e.g. a noise map in dB Lden).
+    polygons : geopandas.GeoSeries or geopandas.GeoDataFrame
+        Polygons in any CRS.
+    threshold : float
+        Value to exceed.
+    band : int, default 1
+        Band number (1-based).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 shares in [0, 1]; NaN where the polygon covers only nodata or
+        lies outside the raster.
+    """
+    with _open(path) as src:
+        _check_band(src, band)
+        geoms = _geometries(polygons, src.crs, what="polygons")
+        n = len(geoms)
+        result, hits = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+        above, valid = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+        span = _polygon_window(src, geoms[present]) if len(present) else None
+        if span is not None:
+            _zonal_windows(
+                src,
+                band,
+                geoms=geoms,
+                present=present,
+                span=span,
+                result=result,
+                hits=hits,
+                counts=(threshold, above, valid),
+            )
+        crs = src.crs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(valid > 0, above / valid, np.nan)
+    small = present[hits[present] == 0]
+    if len(small):
+        points = gpd.GeoSeries(shapely.point_on_surface(geoms[small]), crs=crs)
+        value = sample_raster(path, points, band=band)
+        share[small] = np.where(np.isnan(value), np.nan, value > threshold)
+    return share
 
 
 def zonal_max(
@@ -323,6 +390,7 @@ def _zonal_windows(
     span: tuple[int, int, int, int],
     result: np.ndarray,
     hits: np.ndarray,
+    counts: tuple[float, np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Accumulate zonal maxima over the tiles of ``span`` that hold polygons."""
     r0, r1, c0, c1 = span
@@ -346,4 +414,5 @@ def _zonal_windows(
                     labels=present[members],
                     result=result,
                     hits=hits,
+                    counts=counts,
                 )

@@ -11,9 +11,11 @@ kept).
     spelled by the register), one nullable boolean per BAG gebruiksdoel
     (see :data:`BAG_USE_COLUMNS`; null means the source has no uses, as in
     3DBAG), ``floor_area_m2`` (sum of verblijfsobject areas, or the bag-light
-    maximum), ``n_units`` (number of verblijfsobjecten), ``height_m`` (roof
-    height above ground, 3DBAG 70th percentile), ``storeys`` (3DBAG
-    ``b3_bouwlagen``) and ``source`` (the reader that produced the row).
+    maximum), ``residential_area_m2`` (the part of it in verblijfsobjecten
+    with a woonfunctie; null where unit areas are unknown), ``n_units``
+    (number of verblijfsobjecten), ``height_m`` (roof height above ground,
+    3DBAG 70th percentile), ``storeys`` (3DBAG ``b3_bouwlagen``) and
+    ``source`` (the reader that produced the row).
 ``parcels``
     ``parcel_id`` (kadastrale aanduiding ``AKR-sectie-perceelnummer``, e.g.
     ``STN02-D-1234``), ``cadastral_object_id`` (the 14-digit Kadaster object
@@ -25,7 +27,12 @@ kept).
     ``Dubbelbestemming``, ``Gebiedsaanduiding``, ``Functieaanduiding``,
     ``Bouwvlak``, ``Bouwaanduiding``, ``Maatvoering``, ``Bestemmingsplangebied``),
     ``name`` (IMRO ``naam``), ``main_group`` (bestemmingshoofdgroep or
-    gebiedsaanduidinggroep), ``value`` (Maatvoering waarde), ``plan_id``,
+    gebiedsaanduidinggroep), ``value`` and ``value_type`` (Maatvoering waarde
+    and waardeType, several joined with ``"; "``), ``overlay_class`` and
+    ``overlay_kind`` (canonical class of an overlay, see
+    :mod:`kansenkaart.model.overlays`), the Maatvoering values
+    ``max_height_m``, ``max_gutter_height_m``, ``max_coverage_share`` (0-1)
+    and ``max_storeys``, ``plan_id``,
     ``plan_name``, ``plan_status``, ``plan_date``, ``imro_version``, ``source``.
 """
 
@@ -138,6 +145,7 @@ BUILDINGS = LayerSchema(
         "status": "string",
         **dict.fromkeys(BAG_USE_COLUMNS.values(), "boolean"),
         "floor_area_m2": "Float64",
+        "residential_area_m2": "Float64",
         "n_units": "Int64",
         "height_m": "Float64",
         "storeys": "Int64",
@@ -201,6 +209,13 @@ ZONING = LayerSchema(
         "name": "string",
         "main_group": "string",
         "value": "string",
+        "value_type": "string",
+        "overlay_class": "string",
+        "overlay_kind": "string",
+        "max_height_m": "Float64",
+        "max_gutter_height_m": "Float64",
+        "max_coverage_share": "Float64",
+        "max_storeys": "Float64",
         "plan_id": "string",
         "plan_name": "string",
         "plan_status": "string",

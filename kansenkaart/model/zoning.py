@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 
 from kansenkaart.errors import ConfigError, CRSError, GeometryError, KansenkaartWarning
+from kansenkaart.model.overlays import OVERLAY_CLASSES, classify_overlays
 from kansenkaart.model.schema import ZONING
 from kansenkaart.model.validate import require_columns, to_canonical
 from kansenkaart.spatial import largest_overlap_group, pair_overlap
@@ -42,7 +43,9 @@ from kansenkaart.spatial import largest_overlap_group, pair_overlap
 __all__ = [
     "STATUS_RANK",
     "combine_plans",
+    "plan_currency",
     "plan_precedence",
+    "zoning_function_at",
     "zoning_group_at",
     "zoning_summary",
 ]
@@ -52,6 +55,9 @@ logger = logging.getLogger(__name__)
 PLAN_AREA = "Bestemmingsplangebied"
 #: ``source`` of zoning read from a STOP/TPOD omgevingsplan.
 OMGEVINGSPLAN_SOURCE = "stop-tpod"
+#: The Omgevingswet took effect on this date; older plans are part of the
+#: *tijdelijk deel omgevingsplan* and may have been changed since.
+OMGEVINGSWET_DATE = "2024-01-01"
 
 #: plan_status (lower case) -> precedence rank; unknown statuses rank 0.
 STATUS_RANK: dict[str, int] = {
@@ -318,11 +324,19 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     -------
     list of dict
         One dict per plan, in order of first appearance: ``plan_id``,
-        ``plan_name``, ``plan_status``, ``plan_date``, ``counts``
-        (object_type -> number of objects) and ``main_groups``
-        (bestemmingshoofdgroep -> number of Enkelbestemmingen, largest first);
-        for a STOP/TPOD regeling also ``gebiedsaanwijzingen`` (type, such as
-        ``Functie`` or ``Beperkingengebied``, -> number of gebiedsaanwijzingen).
+        ``plan_name``, ``plan_status``, ``plan_date``, ``before_2024`` (an
+        IMRO plan from before the Omgevingswet: it is now part of the
+        *tijdelijk deel omgevingsplan*; None when the date is unknown, False
+        for a STOP/TPOD regeling), ``counts`` (object_type -> number of
+        objects), ``main_groups`` (bestemmingshoofdgroep -> number of
+        Enkelbestemmingen, largest first), ``overlays`` (canonical overlay
+        class -> number of overlay objects, see
+        :mod:`kansenkaart.model.overlays`), ``overlay_kinds`` (class -> kind
+        -> number, for ``leiding`` and ``waterstaat``) and
+        ``overlay_conflicts`` (overlays classified by their name because the
+        hoofdgroep says otherwise); for a STOP/TPOD regeling also
+        ``gebiedsaanwijzingen`` (type, such as ``Functie`` or
+        ``Beperkingengebied``, -> number of gebiedsaanwijzingen).
 
     Examples
     --------
@@ -331,8 +345,9 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     >>> plan = read_imro_gpkg(
     ...     data_path("katwijk_NL.IMRO.0537.bpVLKdorp-va02_valkenburg_dorp.gpkg")
     ... )
-    >>> zoning_summary(plan)[0]["main_groups"]["wonen"]
-    99
+    >>> summary = zoning_summary(plan)[0]
+    >>> summary["main_groups"]["wonen"], summary["overlays"]["archeologie"]
+    (99, 20)
     """
     require_columns(gdf.columns, ZONING.columns, source="zoning layer")
     counts = gdf.groupby(["plan_id", "object_type"], sort=False).size()
@@ -343,23 +358,52 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     summary = []
     for plan in plans.itertuples(index=False):  # one row per plan
         pid = plan.plan_id
-        summary.append(
-            {
-                "plan_id": pid,
-                "plan_name": _scalar(plan.plan_name),
-                "plan_status": _scalar(plan.plan_status),
-                "plan_date": _scalar(plan.plan_date),
-                "counts": {str(k): int(v) for k, v in counts.loc[pid].items()},
-                "main_groups": (
-                    {str(k): int(v) for k, v in groups.loc[pid].items()}
-                    if pid in groups.index.get_level_values(0)
-                    else {}
-                ),
-            }
-        )
+        entry = {
+            "plan_id": pid,
+            "plan_name": _scalar(plan.plan_name),
+            "plan_status": _scalar(plan.plan_status),
+            "plan_date": _scalar(plan.plan_date),
+            "before_2024": _before_2024(plan.plan_date, plan.source),
+            "counts": {str(k): int(v) for k, v in counts.loc[pid].items()},
+            "main_groups": (
+                {str(k): int(v) for k, v in groups.loc[pid].items()}
+                if pid in groups.index.get_level_values(0)
+                else {}
+            ),
+        }
+        entry.update(_overlay_summary(gdf.loc[gdf["plan_id"] == pid]))
         if pid in aanwijzingen:  # a STOP/TPOD regeling
-            summary[-1]["gebiedsaanwijzingen"] = dict(aanwijzingen[pid])
+            entry["gebiedsaanwijzingen"] = dict(aanwijzingen[pid])
+        summary.append(entry)
     return summary
+
+
+def _before_2024(date: Any, source: Any = None) -> bool | None:
+    if source == OMGEVINGSPLAN_SOURCE:  # an omgevingsplan, not a bestemmingsplan
+        return False
+    if pd.isna(date):
+        return None
+    return str(date) < OMGEVINGSWET_DATE
+
+
+def _overlay_summary(plan: gpd.GeoDataFrame) -> dict[str, Any]:
+    classes = classify_overlays(plan)
+    overlays = classes.dropna(subset=["overlay_class"])
+    counts = overlays["overlay_class"].value_counts()
+    kinds = overlays.dropna(subset=["overlay_kind"])
+    kind_counts = kinds.groupby(["overlay_class", "overlay_kind"]).size()
+    conflicts = plan.loc[classes["overlay_conflict"].to_numpy()]
+    return {
+        "overlays": {c: int(counts[c]) for c in OVERLAY_CLASSES if c in counts},
+        "overlay_kinds": {
+            str(c): {str(k): int(n) for k, n in kind_counts.loc[c].items()}
+            for c in kind_counts.index.get_level_values(0).unique()
+        },
+        "overlay_conflicts": [
+            {"name": r.name, "object_type": r.object_type, "main_group": r.main_group}
+            for r in conflicts.itertuples(index=False)
+        ],
+    }
 
 
 def _scalar(value: Any) -> Any:
@@ -396,3 +440,86 @@ def zoning_group_at(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> pd.Seri
         len(cand), left, right, area, enkel["main_group"].to_numpy(dtype=object)
     )
     return pd.Series(groups, index=cand.index, dtype="string")
+
+
+def zoning_function_at(
+    cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame, names: Sequence[str]
+) -> pd.Series:
+    """Name of the Functieaanduiding (one of ``names``) with the largest overlap.
+
+    Parameters
+    ----------
+    cand : geopandas.GeoDataFrame
+        Candidates (EPSG:28992), indexed by ``candidate_id``.
+    zoning : geopandas.GeoDataFrame
+        A canonical zoning layer.
+    names : sequence of str
+        Functieaanduiding names to look for (compared in lower case), e.g.
+        the main groups a scan derives uses from.
+
+    Returns
+    -------
+    pandas.Series
+        The lower-case name per candidate (string), null where no such
+        Functieaanduiding overlaps it.
+    """
+    wanted = {n.lower() for n in names}
+    label = zoning["name"].astype("string").str.strip().str.lower()
+    hit = (zoning["object_type"] == "Functieaanduiding") & label.isin(wanted)
+    functions = zoning.loc[hit.to_numpy(bool, na_value=False)]
+    other = np.asarray(functions.geometry.values)
+    geoms = np.asarray(cand.geometry.values)
+    left, right, area = pair_overlap(
+        geoms, other, tree=shapely.STRtree(other), geoms_area=shapely.area(geoms)
+    )
+    found = largest_overlap_group(
+        len(cand), left, right, area, label[functions.index].to_numpy(dtype=object)
+    )
+    return pd.Series(found, index=cand.index, dtype="string")
+
+
+def plan_currency(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Status and date of every plan, and whether it predates the Omgevingswet.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Canonical zoning layer with one or more plans.
+
+    Returns
+    -------
+    list of dict
+        One dict per plan: ``plan_id``, ``plan_name``, ``plan_status``,
+        ``plan_date``, ``before_2024`` and ``note_nl`` (a Dutch sentence for a
+        plan from before 2024, else None).
+
+    Examples
+    --------
+    >>> from kansenkaart.datasets import data_path
+    >>> from kansenkaart.io.imro import read_imro_gpkg
+    >>> plan = read_imro_gpkg(
+    ...     data_path("katwijk_NL.IMRO.0537.bpVLKplv-VA01_valkenhorst.gpkg")
+    ... )
+    >>> entry = plan_currency(plan)[0]
+    >>> entry["plan_status"], entry["plan_date"], entry["before_2024"]
+    ('vastgesteld', '2022-06-30', True)
+    """
+    out = []
+    for entry in zoning_summary(gdf):
+        old = entry["before_2024"]
+        date = entry["plan_date"] or "onbekende datum"
+        out.append(
+            {
+                **{k: entry[k] for k in ("plan_id", "plan_name", "plan_status")},
+                "plan_date": entry["plan_date"],
+                "before_2024": old,
+                "note_nl": (
+                    f"Plan van {date} ({entry['plan_status'] or 'status onbekend'}): "
+                    "nu tijdelijk deel omgevingsplan; latere wijzigingen staan "
+                    "mogelijk alleen in het omgevingsplan (omgevingsloket)."
+                    if old
+                    else None
+                ),
+            }
+        )
+    return out

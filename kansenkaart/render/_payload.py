@@ -224,6 +224,10 @@ def _meta(
             {"name": str(i.get("path", "")).rsplit("/", 1)[-1], "kind": i.get("layer")}
             for i in summary.get("inputs", [])
         ],
+        "plans": [
+            {k: p.get(k) for k in ("plan_id", "plan_status", "plan_date", "note_nl")}
+            for p in summary.get("plans", [])
+        ],
     }
 
 

@@ -164,6 +164,10 @@ class _Sheets:
         body = []
         for rid, rule in self.rules.items():
             text = row.get(rid)
+            if str(text).startswith(
+                ("overgeslagen", "niet beoordeeld: laag ontbreekt")
+            ):
+                continue  # listed under "Wat onbekend is"; keeps the page to A4
             body.append(
                 f'<tr class="k-{_e(rule.get("kind"))}"><td><b>{_e(rid)}</b><br>'
                 f"<small>{_e(rule.get('title'))}</small></td><td>{_e(text)}</td>"
@@ -180,8 +184,10 @@ class _Sheets:
                 groups.setdefault(text, []).append(rid)
         if not groups:
             return "<p>Alle regels zijn beoordeeld.</p>"
+        nowrap = '<span style="white-space:nowrap">{}</span>'  # ids never break
         items = "".join(
-            f"<li>{_e(text)}: {_e(', '.join(ids))}</li>" for text, ids in groups.items()
+            f"<li>{_e(text)}: {', '.join(nowrap.format(_e(i)) for i in ids)}</li>"
+            for text, ids in groups.items()
         )
         return f"<ul>{items}</ul>"
 
@@ -213,7 +219,8 @@ class _Sheets:
             f"{_e(self.summary['scan'].get('title'))}</p>"
             f'<div class="top">{_snippet(geom, self.result.context)}'
             f'<div class="facts"><p class="score">Score {score} van 100</p>'
-            f"<p>{_e(self.interval(row))}</p><p>{_e(row.get('reason_nl'))}</p>"
+            f"<p>{_e(self.interval(row))}</p>"
+            f'<p class="reason">{_e(row.get("reason_nl"))}</p>'
             f"<dl>{self.facts(row)}</dl>"
             f"<p><b>Bestemming:</b> {_overlays(geom, self.result.context)}</p>"
             "</div></div>"

@@ -39,6 +39,7 @@ ATTRIBUTES: tuple[str, ...] = (
     "gebruiksdoel",
     "use_derived",
     "zoning_group",
+    "zoning_function",
     "floor_area_m2",
     "n_units",
     "height_m",
@@ -116,6 +117,7 @@ def assemble_candidates(
     table: RuleTable,
     sensitivity: pd.DataFrame | None = None,
     map_fields: tuple[str, ...] = (),
+    ranks: tuple[pd.Series, pd.Series] | None = None,
 ) -> gpd.GeoDataFrame:
     """Score, rank and explain the candidates and assemble the result table.
 
@@ -131,6 +133,10 @@ def assemble_candidates(
     map_fields : tuple of str
         Fields whitelisted for the map; they always exist (null where the
         candidates lack them), so the result has a stable schema.
+    ranks : tuple of pandas.Series, optional
+        The overall and per-municipality ranks, indexed like ``cand``, when
+        they were made over more candidates than these (one partition of a
+        national scan); by default ranked here.
 
     Returns
     -------
@@ -138,12 +144,15 @@ def assemble_candidates(
         One row per candidate, in the candidates' order, EPSG:28992.
     """
     scored = score_candidates(table)
-    rank = rank_candidates(scored)
+    if ranks is None:
+        rank = rank_candidates(scored)
+        by_municipality = rank_candidates(scored, by=cand["municipality_code"])
+    else:
+        rank, by_municipality = ranks
     out = _Columns(cand.index)
     out.add(cand, ["candidate_kind"])
     out.add(scored, ["outcome", "score", "score_min", "score_max", "weight_assessed"])
     out.add(rank.rename("rank"))
-    by_municipality = rank_candidates(scored, by=cand["municipality_code"])
     out.add(by_municipality.rename("rank_municipality"))
     out.add(cand, ["municipality_code", "municipality_name"])
     out.add(scored, ["excluded_by", "unknown_for"])

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from kansenkaart.sources.coverage import Coverage
     from kansenkaart.sources.layers import LayerSource
 
-__all__ = ["build_summary", "file_sha256", "layer_accounting"]
+__all__ = ["build_summary", "file_sha256", "layer_accounting", "rule_decided_counts"]
 
 #: Findings of validation that remove features, by code.
 _DROPPING = ("empty_geometry", "duplicate_id", "invalid_geometry")
@@ -85,7 +85,9 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _decided(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, Any]:
+def rule_decided_counts(
+    rule: Rule, table: RuleTable, out: pd.DataFrame
+) -> dict[str, Any]:
     """How many candidates the rule decided, did not decide, and why.
 
     Counted over the candidates a rule could matter for: all of them for a
@@ -127,7 +129,12 @@ def _decided(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _rule_entry(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, Any]:
+def _rule_entry(
+    rule: Rule,
+    table: RuleTable,
+    out: pd.DataFrame,
+    decided: Mapping[str, dict[str, Any]] | None,
+) -> dict[str, Any]:
     status = (
         "skipped"
         if rule in table.skipped
@@ -146,7 +153,11 @@ def _rule_entry(rule: Rule, table: RuleTable, out: pd.DataFrame) -> dict[str, An
         "note": rule.note,
         "on_unknown": rule.on_unknown if rule.kind == "veto" else None,
         "status": status,
-        **_decided(rule, table, out),
+        **(
+            decided[rule.id]
+            if decided is not None
+            else rule_decided_counts(rule, table, out)
+        ),
     }
 
 
@@ -258,8 +269,16 @@ def build_summary(
     accounting: dict[str, Any] | None = None,
     joins: dict[str, Any] | None = None,
     coverage: Mapping[str, Coverage] | None = None,
+    plans: list[dict[str, Any]] | None = None,
+    decided: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Build the summary of one scan and check that every candidate is counted.
+
+    ``plans`` (status and date of every zoning plan, see
+    :func:`kansenkaart.model.zoning.plan_currency`) is written under ``plans``.
+    ``decided`` gives per rule id the counts of :func:`rule_decided_counts`
+    when ``table`` does not hold the values (a scan written in partitions
+    sums them over its partitions).
 
     Raises
     ------
@@ -288,7 +307,7 @@ def build_summary(
         **{o: int(counts.get(o, 0)) for o in OUTCOMES},
         "skipped_rules": [r.id for r in table.skipped],
         "not_applicable_rules": [r.id for r in table.not_applicable],
-        "rules": [_rule_entry(r, table, out) for r in scan.rules],
+        "rules": [_rule_entry(r, table, out, decided) for r in scan.rules],
         "coverage": {k: c.as_dict() for k, c in (coverage or {}).items()},
         "completeness": _completeness(out),
         "inputs": inputs,
@@ -298,6 +317,7 @@ def build_summary(
         "by_municipality": _by_municipality(out),
         "accounting": accounting or {},
         "joins": joins or {},
+        "plans": list(plans or []),
     }
     total = sum(summary[o] for o in OUTCOMES)
     if total != n_in or out.index.has_duplicates:

@@ -53,7 +53,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -79,6 +79,7 @@ from kansenkaart.rules.predicates import ScanContext
 __all__ = [
     "DEFAULT_PARTITION_SIZE",
     "HALO_MARGIN_M",
+    "dask_mapper",
     "evaluate_partition",
     "evaluate_rules_dask",
 ]
@@ -352,3 +353,25 @@ def evaluate_rules_dask(
     return finish_table(
         candidates, values, evaluated, skipped, not_applicable, coverage=ctx.coverage
     )
+
+
+def dask_mapper(
+    scheduler: str | None = None, client: Any | None = None
+) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+    """Run jobs of a prepared folder's partitions on a Dask cluster.
+
+    The returned callable sends each job (a
+    :class:`~kansenkaart.rules.partitioned.PartitionJob`: the folder's path
+    and the partition, a few hundred bytes) to a worker, which reads its
+    partition from the prepared folder itself; the client never reads the
+    layers. The folder must be reachable from every worker at the same path.
+    """
+    mods = _import_dask()
+
+    def run(func: Callable[[Any], Any], jobs: Sequence[Any]) -> list[Any]:
+        with _open_client(mods.distributed, scheduler, client) as c:
+            _check_workers(c)
+            logger.info("%d partitions on %s", len(jobs), c.scheduler.address)
+            return c.gather(c.map(func, list(jobs), pure=False))
+
+    return run

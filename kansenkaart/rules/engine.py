@@ -208,12 +208,19 @@ def finish_table(
     """Leave rules undecided outside their layer's coverage; build the table.
 
     This is the one place where coverage is applied, for every predicate and
-    both engines: a value outside the coverage of the rule's layer becomes
-    null (not decided), whatever the predicate found there.
+    every engine: a value outside the coverage of the rule's layer becomes
+    null (not decided), except a hit of a *presence* predicate (see
+    :class:`~kansenkaart.rules.predicates.PredicateSpec`): a feature found
+    is found, only its absence is unknown there.
     """
     outside = outside_coverage(candidates, evaluated, coverage or {})
+    by_id = {r.id: r for r in evaluated}
     for rid in outside.columns:
         mask = outside[rid].to_numpy(dtype=bool)
+        rule = by_id[rid]
+        if PREDICATES[rule.predicate].spec.presence and not rule.negate:
+            # a hit is certain wherever it is found; only "no hit" is not known
+            mask = mask & ~values[rid].to_numpy(dtype=bool, na_value=False)
         if mask.any():
             values[rid] = values[rid].mask(mask)
     for rule in skipped:

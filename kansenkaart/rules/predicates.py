@@ -26,6 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from kansenkaart.model.overlays import (
+    BROAD_GROUPS,
+    ENKEL_GROUPS,
+    LEIDING_KINDS,
+    OVERLAY_CLASSES,
+    WATERSTAAT_KINDS,
+)
 from kansenkaart.model.schema import BAG_USE_COLUMNS
 from kansenkaart.spatial import (
     intersects_any,
@@ -200,6 +207,11 @@ class PredicateSpec:
         Parameters in metres that do *not* widen the reach (e.g. a size).
     choices : mapping of str to tuple of str
         The values a list parameter may hold (checked when a scan is loaded).
+    presence : bool
+        A ``True`` found from the layer's features is certain even where the
+        candidate reaches outside the layer's coverage: more features could
+        only turn ``False`` into ``True`` (a hit is a hit). Only ``False`` is
+        left undecided there.
     """
 
     output: Output
@@ -210,6 +222,7 @@ class PredicateSpec:
     reach_param: str | None = None
     local_params: tuple[str, ...] = ()
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    presence: bool = False
 
     def __post_init__(self) -> None:
         if self.reach_param is not None and self.reach_param not in self.params:
@@ -333,6 +346,99 @@ def storey_height_below(
 
 
 @_predicate(
+    output="bool",
+    params={"min_clear_height_m": REQUIRED, "slab_allowance_m": REQUIRED},
+    attributes=("height_m", "storeys"),
+)
+def clear_height_below(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    min_clear_height_m: float,
+    slab_allowance_m: float,
+) -> pd.Series:
+    """Estimated clear height per storey is below the minimum.
+
+    Roof height / storeys gives floor-to-floor height; ``slab_allowance_m``
+    (floor slab and services) is taken off to estimate the clear (free)
+    height the Transformatiemeter asks for. A proxy: unknown where height or
+    storeys are missing.
+    """
+    height = cand["height_m"].astype("Float64")
+    storeys = cand["storeys"].astype("Float64").where(cand["storeys"] > 0)
+    clear = height / storeys - slab_allowance_m
+    return _bool(
+        (clear < min_clear_height_m).fillna(False), cand.index, unknown=clear.isna()
+    )
+
+
+def _floor_area_upper(cand: gpd.GeoDataFrame, storey_height_m: float) -> pd.Series:
+    """Floor area at most: the BAG area, else footprint x storeys, else
+    footprint x the storeys the height can hold (at least one)."""
+    area = cand["floor_area_m2"].astype("Float64")
+    footprint = pd.Series(
+        cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64"
+    )
+    storeys = cand["storeys"].astype("Float64").where(cand["storeys"] > 0)
+    by_height = np.floor(cand["height_m"].astype("Float64") / storey_height_m)
+    storeys = storeys.fillna(by_height.clip(lower=1))
+    return area.fillna(footprint * storeys)
+
+
+@_predicate(
+    output="bool",
+    params={"min_floor_area_m2": REQUIRED, "storey_height_m": 2.6},
+    attributes=("floor_area_m2",),
+)
+def floor_area_below(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    min_floor_area_m2: float,
+    storey_height_m: float = 2.6,
+) -> pd.Series:
+    """Even the largest floor area the building can have is below the minimum
+    for one home.
+
+    The floor area is the BAG verblijfsobject area; else the footprint times
+    the storeys (3DBAG), else times the storeys of ``storey_height_m`` the
+    roof height can hold, at least one (an upper bound, so that a building
+    is excluded only when it surely fits no home). Unknown where neither
+    area nor height is known.
+    """
+    area = _floor_area_upper(cand, storey_height_m)
+    return _bool(
+        (area < min_floor_area_m2).fillna(False), cand.index, unknown=area.isna()
+    )
+
+
+@_predicate(
+    output="bool",
+    params={"min_share": REQUIRED},
+    attributes=("floor_area_m2", "residential_area_m2"),
+)
+def nonresidential_share_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, min_share: float
+) -> pd.Series:
+    """Less than ``min_share`` of the floor area lies in verblijfsobjecten
+    without a woonfunctie (a mixed building that is mostly homes already).
+
+    Unknown where the unit areas are not known (3DBAG, bag-light).
+    """
+    area = cand["floor_area_m2"].astype("Float64")
+    homes = cand["residential_area_m2"].astype("Float64")
+    share = (area - homes) / area.where(area > 0)
+    return _bool((share < min_share).fillna(False), cand.index, unknown=share.isna())
+
+
+@_predicate(output="bool", params={})
+def every_candidate(cand: gpd.GeoDataFrame, ctx: ScanContext) -> pd.Series:
+    """Holds for every candidate: a flag that applies everywhere (e.g. an
+    AERIUS nitrogen calculation is needed for every project)."""
+    return _bool(np.ones(len(cand), dtype=bool), cand.index)
+
+
+@_predicate(
     output="fraction", params={"structural_years": REQUIRED}, default_layer="vacancy"
 )
 def vacancy_duration(
@@ -358,6 +464,9 @@ def vacancy_duration(
 
 def _floor_area(cand: gpd.GeoDataFrame) -> pd.Series:
     area = cand["floor_area_m2"].astype("Float64")
+    if "residential_area_m2" in cand:  # only the non-residential part transforms
+        homes = cand["residential_area_m2"].astype("Float64").fillna(0.0)
+        area = (area - homes).clip(lower=0.0)
     footprint = pd.Series(
         cand.geometry.area.to_numpy(), index=cand.index, dtype="Float64"
     )
@@ -404,7 +513,7 @@ def year_built_outside(
 # --- layers -----------------------------------------------------------------------
 
 
-@_predicate(output="bool", params={}, needs_layer=True)
+@_predicate(output="bool", params={}, needs_layer=True, presence=True)
 def intersects_layer(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str
 ) -> pd.Series:
@@ -418,6 +527,7 @@ def intersects_layer(
     params={"distance_m": REQUIRED},
     needs_layer=True,
     reach_param="distance_m",
+    presence=True,
 )
 def within_distance(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, distance_m: float
@@ -493,6 +603,33 @@ def _zoning_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Se
     return ctx.cached(f"group_at:{layer}", cand, compute)
 
 
+def _refined_group(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> pd.Series:
+    """The main group, where broad (gemengd, ...) replaced by the group a
+    Functieaanduiding names on at least half of the candidate."""
+    group = _zoning_group(cand, ctx, layer)
+    broad = group.isin(BROAD_GROUPS).to_numpy(bool, na_value=False)
+    frame = ctx.layers[layer]
+    if not broad.any() or "name" not in frame:
+        return group
+    label = frame["name"].astype("string").str.strip().str.lower()
+    hit = (frame["object_type"] == "Functieaanduiding") & label.isin(ENKEL_GROUPS)
+    hit = hit.to_numpy(bool, na_value=False)
+    pos = np.flatnonzero(broad)
+    left, right, area = pair_overlap(
+        _geoms(cand)[pos], np.asarray(frame.geometry.values)[hit], coarse=True
+    )
+    own = _own_area(cand, ctx)[pos]
+    strong = area >= 0.5 * own[left]
+    names = label.to_numpy(dtype=object)[hit]
+    found = largest_overlap_group(
+        len(pos), left[strong], right[strong], area[strong], names
+    )
+    refined = group.copy()
+    take = np.array([f is not None for f in found], dtype=bool)
+    refined.iloc[pos[take]] = found[take]
+    return refined
+
+
 @_predicate(
     output="bool", params={"groups": REQUIRED, "min_share": 0.5}, default_layer="zoning"
 )
@@ -541,15 +678,21 @@ def zoning_allows_housing(
 
     The exemption counts when the years needed fit in the scan's
     ``horizon_years`` (wabo: kruimel 10 years; ow: BOPA term set by the
-    user) and the main group is not in ``no_exemption_groups``.
+    user) and the main group is not in ``no_exemption_groups``. In a broad
+    bestemming (gemengd, centrum, ...) a Functieaanduiding naming another
+    group on at least half of the candidate decides (*bedrijventerrein*).
+    Unknown where the candidate lies mostly outside every plan.
     """
-    group = _zoning_group(cand, ctx, layer)
+    group = _refined_group(cand, ctx, layer)
     value = np.zeros(len(cand))
     if needed_years <= ctx.horizon_years:  # the exemption fits the horizon
         blocked = group.isin(no_exemption_groups).to_numpy(bool, na_value=False)
         value[~blocked] = exemption_share
     value[group.isin(housing_groups).to_numpy(bool, na_value=False)] = 1.0
-    unknown = group.isna().to_numpy()
+    # mostly outside every plan: the plan cannot say what is allowed there
+    unknown = group.isna().to_numpy() | (
+        _plan_share(cand, ctx, layer) < PLAN_COVER_SHARE
+    )
     return pd.Series(pd.arrays.FloatingArray(value, unknown), index=cand.index)
 
 
@@ -627,6 +770,59 @@ def raster_above(
     return _bool(values > max_lden_db, cand.index, unknown=np.isnan(values))
 
 
+def _raster_share(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str, max_lden_db: float
+) -> np.ndarray:
+    from kansenkaart.io.raster import zonal_share_above  # noqa: PLC0415
+
+    return ctx.cached(
+        f"raster-share:{layer}:{max_lden_db}",
+        cand,
+        lambda: np.asarray(
+            zonal_share_above(ctx.layers[layer], cand.geometry, max_lden_db),
+            dtype=float,
+        ),
+    )
+
+
+@_predicate(
+    output="bool",
+    params={"max_lden_db": REQUIRED, "min_share": 0.0},
+    default_layer="noise",
+)
+def raster_share_above(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    max_lden_db: float,
+    min_share: float = 0.0,
+) -> pd.Series:
+    """More than ``min_share`` of the candidate's raster cells exceed the value
+    (noise Lden per source type); 0 means any cell.
+
+    Unknown where the raster has no data on the candidate.
+    """
+    share = _raster_share(cand, ctx, layer, max_lden_db)
+    return _bool(np.nan_to_num(share) > min_share, cand.index, unknown=np.isnan(share))
+
+
+@_predicate(output="fraction", params={"max_lden_db": REQUIRED}, default_layer="noise")
+def raster_share_not_above(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_lden_db: float
+) -> pd.Series:
+    """Share of the candidate's raster cells at or below the value (a penalty
+    in proportion to the part above it).
+
+    Unknown where the raster has no data on the candidate.
+    """
+    share = _raster_share(cand, ctx, layer, max_lden_db)
+    return pd.Series(
+        pd.arrays.FloatingArray(np.nan_to_num(1.0 - share), np.isnan(share)),
+        index=cand.index,
+    )
+
+
 @_predicate(
     output="bool",
     params={"min_years": REQUIRED, "column": "available_years"},
@@ -650,7 +846,7 @@ def available_years_below(
     return _bool((years < min_years).fillna(False), cand.index, unknown=years.isna())
 
 
-@_predicate(output="bool", params={"groups": REQUIRED}, needs_layer=True)
+@_predicate(output="bool", params={"groups": REQUIRED}, needs_layer=True, presence=True)
 def overlay_group_in(
     cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, groups: list[str]
 ) -> pd.Series:
@@ -677,3 +873,215 @@ def overlay_group_in(
     left, right = tree.query(_geoms(cand), predicate="intersects")
     inside = np.bincount(left[hit[right]], minlength=len(cand)) > 0
     return _bool(inside, cand.index)
+
+
+# --- the plan's overlays ----------------------------------------------------------
+
+_OVERLAY_CHOICES = {
+    "classes": OVERLAY_CLASSES,
+    "kinds": tuple(dict.fromkeys(LEIDING_KINDS + WATERSTAAT_KINDS)),
+}
+
+
+def _dissolved(
+    ctx: ScanContext, layer: str, key: str, select: Callable[[pd.DataFrame], Any]
+) -> tuple[np.ndarray, shapely.STRtree]:
+    """The union of a layer's selected features as disjoint polygon parts,
+    with an STRtree, built once per context and shared."""
+    key = f"{layer}:{key}"
+    with ctx._lock:
+        if key not in ctx.indexes:
+            frame = ctx.layers[layer]
+            geoms = np.asarray(frame.geometry.values)[select(frame)]
+            union = shapely.union_all(geoms) if len(geoms) else None
+            parts = (
+                shapely.get_parts(shapely.get_parts(union))
+                if union is not None and not union.is_empty
+                else np.array([], dtype=object)
+            )
+            parts = parts[shapely.get_type_id(parts) == 3]  # polygons only
+            ctx.indexes[key] = (parts, shapely.STRtree(parts))
+        return ctx.indexes[key]
+
+
+def _covered_share(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str, key: str, select: Any
+) -> np.ndarray:
+    def compute() -> np.ndarray:
+        parts, tree = _dissolved(ctx, layer, key, select)
+        left, _, area = pair_overlap(
+            _geoms(cand), parts, tree=tree, coarse=True, geoms_area=_own_area(cand, ctx)
+        )
+        return share_from_pairs(_own_area(cand, ctx), left, area)
+
+    return ctx.cached(f"share:{layer}:{key}", cand, compute)
+
+
+def _plan_share(cand: gpd.GeoDataFrame, ctx: ScanContext, layer: str) -> np.ndarray:
+    """Share of each candidate inside a plan area (Bestemmingsplangebied; the
+    Enkelbestemmingen where a layer holds no plan area)."""
+
+    def select(frame: pd.DataFrame) -> np.ndarray:
+        area = (frame["object_type"] == "Bestemmingsplangebied").to_numpy()
+        if area.any():
+            return area
+        return (frame["object_type"] == "Enkelbestemming").to_numpy()
+
+    return _covered_share(cand, ctx, layer, "plan-area", select)
+
+
+def _overlay_share(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    layer: str,
+    classes: list[str],
+    kinds: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(share covered by the overlays of ``classes``/``kinds``, undecided)."""
+
+    def select(frame: pd.DataFrame) -> np.ndarray:
+        hit = frame["overlay_class"].isin(classes)
+        if kinds:
+            hit &= frame["overlay_kind"].isin(kinds)
+        return hit.to_numpy(bool, na_value=False)
+
+    key = f"overlay:{','.join(sorted(classes))}:{','.join(sorted(kinds))}"
+    share = _covered_share(cand, ctx, layer, key, select)
+    # mostly outside every plan: the plan cannot say what is there
+    outside = _plan_share(cand, ctx, layer) < PLAN_COVER_SHARE
+    return share, outside
+
+
+#: Share of a candidate that must lie inside a plan for the plan's overlays to
+#: decide a rule on it.
+PLAN_COVER_SHARE = 0.5
+
+
+@_predicate(
+    output="bool",
+    params={"classes": REQUIRED, "kinds": [], "min_share": 0.0},
+    default_layer="zoning",
+    choices=_OVERLAY_CHOICES,
+    presence=True,
+)
+def overlay_share_above(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    classes: list[str],
+    kinds: list[str] | None = None,
+    min_share: float = 0.0,
+) -> pd.Series:
+    """More than ``min_share`` of the candidate lies under the plan's overlays
+    of ``classes`` (and ``kinds``, e.g. ``gas``); 0 means any overlap.
+
+    The overlays of one class are merged first, so overlapping overlays are
+    counted once. Unknown where the candidate lies mostly outside every plan
+    and the part inside does not already decide it.
+    """
+    share, outside = _overlay_share(cand, ctx, layer, classes, list(kinds or []))
+    hit = share > min_share
+    return _bool(hit, cand.index, unknown=outside & ~hit)
+
+
+@_predicate(
+    output="fraction",
+    params={"classes": REQUIRED, "kinds": []},
+    default_layer="zoning",
+    choices=_OVERLAY_CHOICES,
+)
+def overlay_free_share(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    classes: list[str],
+    kinds: list[str] | None = None,
+) -> pd.Series:
+    """Share of the candidate *not* under the plan's overlays of ``classes``
+    (a penalty in proportion to the area the overlay restricts).
+
+    Unknown where the candidate lies mostly outside every plan.
+    """
+    share, outside = _overlay_share(cand, ctx, layer, classes, list(kinds or []))
+    return pd.Series(
+        pd.arrays.FloatingArray(1.0 - share, outside.copy()), index=cand.index
+    )
+
+
+@_predicate(
+    output="bool",
+    params={"min_height_m": REQUIRED},
+    default_layer="zoning",
+    local_params=("min_height_m",),
+)
+def max_height_below(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, min_height_m: float
+) -> pd.Series:
+    """The plan's Maatvoering *maximum bouwhoogte* on the candidate is below
+    ``min_height_m`` (the lowest value of the Maatvoeringen it overlaps).
+
+    Unknown where no Maatvoering with a maximum height overlaps it.
+    """
+    frame = ctx.layers[layer]
+    has = frame["max_height_m"].notna().to_numpy()
+    heights = frame["max_height_m"].to_numpy(float, na_value=np.nan)[has]
+    geoms = np.asarray(frame.geometry.values)[has]
+    left, right, _ = pair_overlap(
+        _geoms(cand), geoms, coarse=True, geoms_area=_own_area(cand, ctx)
+    )
+    lowest = np.full(len(cand), np.inf)
+    np.minimum.at(lowest, left, heights[right])
+    known = np.isfinite(lowest)
+    return _bool(known & (lowest < min_height_m), cand.index, unknown=~known)
+
+
+@_predicate(
+    output="bool",
+    params={
+        "groups": REQUIRED,
+        "min_share": 0.5,
+        "min_years": REQUIRED,
+        "availability_layer": "availability",
+        "column": "available_years",
+    },
+    default_layer="zoning",
+)
+def planned_housing_available_below(
+    cand: gpd.GeoDataFrame,
+    ctx: ScanContext,
+    *,
+    layer: str,
+    groups: list[str],
+    min_share: float = 0.5,
+    min_years: float,
+    availability_layer: str = "availability",
+    column: str = "available_years",
+) -> pd.Series:
+    """A future housing site (at least ``min_share`` in Enkelbestemmingen of
+    ``groups``) is free for fewer than ``min_years`` before construction.
+
+    A *wachtlocatie*: flex homes may stand there only until the permanent
+    homes are built. False for other sites; unknown for a housing site whose
+    availability is not in the table (or when no table is given).
+    """
+    planned = zoning_group_share(
+        cand, ctx, layer=layer, groups=groups, min_share=min_share
+    )
+    years = pd.Series(np.nan, index=cand.index, dtype="Float64")
+    table = ctx.layers.get(availability_layer)
+    if isinstance(table, pd.DataFrame):
+        id_col = next(
+            (c for c in ("parcel_id", "candidate_id", "building_id") if c in table),
+            None,
+        )
+        if id_col is not None:
+            years = ctx.lookup(availability_layer, id_col, column, cand.index)
+            years = years.astype("Float64")
+    is_planned = planned.fillna(False).to_numpy(bool)
+    short = (years < min_years).fillna(False).to_numpy(bool)
+    unknown = (is_planned & years.isna().to_numpy(bool)) | planned.isna().to_numpy()
+    return _bool(
+        is_planned & short, cand.index, unknown=unknown & ~(is_planned & short)
+    )

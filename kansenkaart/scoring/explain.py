@@ -8,7 +8,7 @@ part that differs per candidate (the rank) is joined row by row, in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -215,6 +215,7 @@ def _undecided_texts(
     score_rules = [r for r in rules if r.kind == "score"]
     total = sum(r.weight for r in score_rules)
     titles = {r.id: r.title for r in rules}
+    skipped = {r.id for r in table.skipped}
     comp, names = [], []
     for value in joined:
         ids = [i for i in (value or "").split(",") if i]
@@ -226,9 +227,29 @@ def _undecided_texts(
                 len(score_rules) - len(open_rules), len(score_rules), share
             )
         )
-        listed = "; ".join(titles[i] for i in ids)
-        names.append(f" Niet beoordeeld (gegevens ontbreken): {listed}." if ids else "")
+        names.append(undecided_sentence(ids, titles, skipped))
     return comp, names
+
+
+def undecided_sentence(
+    ids: list[str], titles: Mapping[str, str], skipped: set[str]
+) -> str:
+    """The sentence naming a scored candidate's undecided criteria.
+
+    Criteria undecided for this candidate are named; rules whose layer was
+    not given at all (the same for every candidate) are only counted, so the
+    sentence stays short enough to read aloud.
+    """
+    own = [titles[i] for i in ids if i not in skipped]
+    n_skipped = sum(i in skipped for i in ids)
+    text = f" Niet beoordeeld (gegevens ontbreken): {'; '.join(own)}." if own else ""
+    if n_skipped:
+        rules = "regel" if n_skipped == 1 else "regels"
+        text += (
+            f" Niet beoordeeld omdat de laag niet is opgegeven: {n_skipped} {rules} "
+            "(voor alle kandidaten)."
+        )
+    return text
 
 
 def completeness_texts(table: RuleTable, scored: pd.DataFrame) -> pd.Series:

@@ -31,6 +31,7 @@ from kansenkaart.io.detect import detect_format
 from kansenkaart.io.ownership import read_ownership
 from kansenkaart.io.postgis import is_postgis_url, parse_pg_url, postgis_as_gpkg
 from kansenkaart.io.vacancy import read_vacancy
+from kansenkaart.io.zones import ZONE_LAYERS, read_zones
 from kansenkaart.model.validate import Finding
 from kansenkaart.sources.coverage import (
     Coverage,
@@ -79,6 +80,11 @@ KNOWN_LAYERS: dict[str, LayerKind] = {
     "vacancy": "table",
     "units": "table",
     "noise": "raster",
+    "risk_contours": "vector",
+    "safety_zones": "vector",
+    "high_voltage": "vector",
+    "flood_risk": "vector",
+    "nnn": "vector",
 }
 
 _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
@@ -91,6 +97,7 @@ _NAMED_READERS: dict[str, Callable[[Path], LayerValue]] = {
     "vacancy": read_vacancy,
     "units": read_unit_relation,
     "noise": Path,
+    **dict.fromkeys(ZONE_LAYERS, read_zones),
 }
 
 
@@ -281,11 +288,19 @@ def _file_coverage(value: LayerValue, kind: str) -> Coverage:
     return not_spatial("raster" if kind == "raster" else "table")
 
 
-def _layer_coverage(
+def resolve_coverage(
     inputs: ScanInputs,
-    per_file: dict[str, list[Coverage]],
+    per_file: Mapping[str, list[Coverage]],
     national_layers: Iterable[str],
 ) -> dict[str, Coverage]:
+    """The coverage of every layer: its files' coverages combined, then the
+    scan file's ``national = true`` and the ``--coverage`` files applied.
+
+    Raises
+    ------
+    ConfigError
+        When ``--coverage`` names a layer that was not given.
+    """
     out = {name: combine(parts) for name, parts in per_file.items()}
     for name in national_layers:
         if name in out:
@@ -365,7 +380,7 @@ def load_layers(
     if "vacancy" in values:
         values["vacancy"] = vacancy_by_building(values["vacancy"], inputs)
     sources = tuple(_source(name, p) for name, p in inputs.files() if name != "area")
-    coverage = _layer_coverage(inputs, per_file, national_layers)
+    coverage = resolve_coverage(inputs, per_file, national_layers)
     return Layers(values, kinds=kinds, sources=sources, coverage=coverage)
 
 

@@ -378,3 +378,15 @@ def test_debug_reraises_package_error(tmp_path):
     assert isinstance(result.exception, KansenkaartError)
     assert result.exc_info is not None
     assert result.exc_info[2] is not None  # the traceback is kept
+
+
+def test_plan_overlays_and_currency_in_text_and_json() -> None:
+    text = _invoke(str(VALKENHORST))
+    assert text.exit_code == 0, text.output
+    assert "overlays: archeologie 20, cultuurhistorie 22, leiding 9" in text.output
+    assert "tijdelijk deel omgevingsplan" in text.output
+    data = json.loads(_invoke("--json", str(VALKENHORST)).output.splitlines()[0])
+    (plan,) = data["plans"]
+    assert plan["overlays"]["waterstaat"] == 5
+    assert plan["overlay_kinds"]["leiding"] == {"gas": 5, "water": 4}
+    assert plan["before_2024"] is True

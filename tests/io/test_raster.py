@@ -126,3 +126,23 @@ def test_raster_without_crs(tmp_path: Path) -> None:
 def test_points_without_crs(noise_tif: Path) -> None:
     with pytest.raises(CRSError, match="no CRS"):
         sample_raster(noise_tif, gpd.GeoSeries([_centre(0, 0)]))
+
+
+def test_zonal_share_above_known_values(noise_tif: Path) -> None:
+    from kansenkaart.io.raster import zonal_share_above
+
+    c = _centre(5, 5)
+    polys = gpd.GeoSeries(
+        [
+            _cells(0, 1, 0, 1),  # 0, 1, 100, 101
+            _cells(2, 2, 2, 4),  # 202, nodata, 204: two valid pixels
+            shapely.box(0, 0, 10, 10),  # outside the raster
+            shapely.box(c.x - 1, c.y - 1, c.x + 1, c.y + 1),  # no pixel centre: 505
+        ],
+        crs="EPSG:28992",
+    )
+    assert zonal_share_above(noise_tif, polys, 50).tolist()[:2] == [0.5, 1.0]
+    share = zonal_share_above(noise_tif, polys, 203)
+    assert share[0] == 0.0 and share[1] == 0.5 and np.isnan(share[2])
+    assert share[3] == 1.0
+    assert zonal_share_above(noise_tif, polys, 600)[3] == 0.0

@@ -264,10 +264,16 @@ def _site_scan(folder: Path, *, ownership: bool) -> Path:
         zoning = []
     scan = Path(scan_path("locatiescan"))
     if ownership:  # no plan for Amsterdam: its zoning vetoes flag, not onbekend
-        text = scan.read_text(encoding="utf-8")
-        old = 'layer = "zoning"\non_missing = "skip"\nparams = { groups'
-        assert old in text
-        text = text.replace(old, old.replace("params", 'on_unknown = "flag"\nparams'))
+        blocks = scan.read_text(encoding="utf-8").split("[[rule]]")
+        zoning_veto = 'kind = "veto"', 'layer = "zoning"', 'on_missing = "skip"\n'
+        for k, block in enumerate(blocks):
+            if all(s in block for s in zoning_veto) and "on_unknown" not in block:
+                blocks[k] = block.replace(
+                    'on_missing = "skip"\n',
+                    'on_missing = "skip"\non_unknown = "flag"\n',
+                )
+        assert blocks != scan.read_text(encoding="utf-8").split("[[rule]]")
+        text = "[[rule]]".join(blocks)
         scan = folder / "locatiescan.toml"
         scan.write_text(text, encoding="utf-8")
     inputs = ScanInputs(

@@ -346,3 +346,319 @@ def test_grid_candidates_cover_the_area() -> None:
     assert cells.index[0] == "E0N0"
     assert cells.geometry.area.sum() == pytest.approx(250 * 120)
     assert (cells["candidate_kind"] == "rastercel").all()
+
+
+def _plan_with_overlays() -> gpd.GeoDataFrame:
+    from kansenkaart.model.overlays import with_overlay_columns
+    from kansenkaart.model.schema import ZONING
+    from kansenkaart.model.validate import to_canonical
+
+    rows = [
+        ("Bestemmingsplangebied", "plan", None, None, None, box(0, 0, 100, 100)),
+        ("Enkelbestemming", "Groen", "groen", None, None, box(0, 0, 100, 100)),
+        (
+            "Dubbelbestemming",
+            "Leiding - Gas",
+            "leiding",
+            None,
+            None,
+            box(0, 0, 10, 100),
+        ),
+        # two overlapping archaeology overlays: counted once where they overlap
+        (
+            "Dubbelbestemming",
+            "Waarde - Archeologie",
+            "waarde",
+            None,
+            None,
+            box(0, 0, 60, 100),
+        ),
+        (
+            "Functieaanduiding",
+            "specifieke vorm van waarde - archeologie 1",
+            None,
+            None,
+            None,
+            box(40, 0, 100, 50),
+        ),
+        (
+            "Maatvoering",
+            "maximale bouwhoogte (m)",
+            None,
+            "9",
+            "maximum bouwhoogte (m)",
+            box(0, 0, 50, 100),
+        ),
+        (
+            "Maatvoering",
+            "maximale bouwhoogte (m)",
+            None,
+            "6",
+            "maximum bouwhoogte (m)",
+            box(40, 0, 60, 100),
+        ),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["object_type", "name", "main_group", "value", "value_type", "g"]
+    )
+    frame["object_id"] = [f"o{i}" for i in range(len(frame))]
+    frame["plan_id"] = "p"
+    gdf = gpd.GeoDataFrame(
+        frame.drop(columns="g"), geometry=list(frame["g"]), crs=RD_NEW
+    )
+    return to_canonical(with_overlay_columns(gdf), ZONING)
+
+
+def _overlay_cands() -> gpd.GeoDataFrame:
+    return _cand(
+        [
+            box(0, 0, 20, 20),  # half on the gas strip, all archaeology
+            box(70, 60, 90, 80),  # no overlay at all
+            box(200, 0, 220, 20),  # outside the plan
+            box(90, 0, 130, 10),  # a quarter inside the plan, under archaeology
+            box(50, 40, 70, 60),  # archaeology on 3/4 (merged overlays)
+        ]
+    )
+
+
+def test_overlay_share_above() -> None:
+    ctx = ScanContext(layers={"zoning": _plan_with_overlays()})
+    cand = _overlay_cands()
+    gas = _call(
+        "overlay_share_above",
+        cand,
+        ctx,
+        layer="zoning",
+        classes=["leiding"],
+        kinds=["gas"],
+    )
+    assert gas == [True, False, None, None, False]
+    water = _call(
+        "overlay_share_above",
+        cand,
+        ctx,
+        layer="zoning",
+        classes=["leiding"],
+        kinds=["water"],
+    )
+    assert water == [False, False, None, None, False]
+    arch = _call(
+        "overlay_share_above",
+        cand,
+        ctx,
+        layer="zoning",
+        classes=["archeologie"],
+        min_share=0.5,
+    )
+    assert arch == [True, False, None, None, True]
+    any_arch = _call(
+        "overlay_share_above", cand, ctx, layer="zoning", classes=["archeologie"]
+    )
+    # mostly outside the plan, yet decided by the part inside
+    assert any_arch == [True, False, None, True, True]
+
+
+def test_overlay_free_share() -> None:
+    ctx = ScanContext(layers={"zoning": _plan_with_overlays()})
+    out = _call(
+        "overlay_free_share",
+        _overlay_cands(),
+        ctx,
+        layer="zoning",
+        classes=["archeologie"],
+    )
+    # merged overlays: 0.75 covered, not 0.75 + 0.25 of a double count
+    assert out == [0.0, 1.0, None, None, 0.25]
+
+
+def test_max_height_below() -> None:
+    ctx = ScanContext(layers={"zoning": _plan_with_overlays()})
+    out = _call(
+        "max_height_below", _overlay_cands(), ctx, layer="zoning", min_height_m=8
+    )
+    # lowest Maatvoering counts: 9 m on c0; 6 m where the second overlaps (c4)
+    assert out == [False, None, None, None, True]
+
+
+def test_clear_height_below() -> None:
+    cand = _cand(
+        [Point(0, 0)] * 4,
+        height_m=pd.array([6.0, 9.0, None, 6.0], dtype="Float64"),
+        storeys=pd.array([2, 3, 2, None], dtype="Int64"),
+    )
+    # 3.0 m floor-to-floor less 0.35 m slab: 2.65 clear, not below 2.6
+    out = _call(
+        "clear_height_below", cand, min_clear_height_m=2.6, slab_allowance_m=0.35
+    )
+    assert out == [False, False, None, None]
+    # with 0.5 m for slab and services 3.0 m floor-to-floor is too low
+    out = _call(
+        "clear_height_below", cand, min_clear_height_m=2.6, slab_allowance_m=0.5
+    )
+    assert out == [True, True, None, None]
+
+
+def test_floor_area_below() -> None:
+    cand = _cand(
+        [
+            box(0, 0, 3, 3),
+            box(0, 0, 3, 3),
+            box(0, 0, 3, 3),
+            box(0, 0, 5, 5),
+            box(0, 0, 3, 3),
+        ],
+        floor_area_m2=pd.array([None, None, 40.0, None, None], dtype="Float64"),
+        storeys=pd.array([None, 2, None, None, None], dtype="Int64"),
+        height_m=pd.array([3.0, None, None, 2.0, None], dtype="Float64"),
+    )
+    # 9 m2 x 1 storey; 9 m2 x 2 storeys; 40 m2 from BAG; 25 m2 x at least one
+    # storey; nothing known
+    assert _call("floor_area_below", cand, min_floor_area_m2=18) == [
+        True,
+        False,
+        False,
+        False,
+        None,
+    ]
+    # a 9 m2 footprint 6 m high may hold two storeys of 2.6 m: not excluded
+    tall = _cand(
+        [box(0, 0, 3, 3)],
+        floor_area_m2=pd.array([None], dtype="Float64"),
+        storeys=pd.array([None], dtype="Int64"),
+        height_m=pd.array([6.0], dtype="Float64"),
+    )
+    assert _call("floor_area_below", tall, min_floor_area_m2=18) == [False]
+
+
+def test_every_candidate() -> None:
+    assert _call("every_candidate", _cand([Point(0, 0)] * 2)) == [True, True]
+
+
+def test_raster_share_above_and_not_above(tmp_path) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "lden.tif"
+    data = np.array([[50, 72], [72, -1]], dtype="float32")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="float32",
+        crs="EPSG:28992",
+        transform=from_origin(0, 20, 10, 10),
+        nodata=-1,
+    ) as dst:
+        dst.write(data, 1)
+    # the whole raster (a quarter nodata), the top-left cell, the nodata cell
+    cand = _cand([box(0, 0, 20, 20), box(1, 11, 9, 19), box(11, 1, 19, 9)])
+    ctx = ScanContext(layers={"noise": path})
+    above = _call("raster_share_above", cand, ctx, layer="noise", max_lden_db=70)
+    assert above == [True, False, None]
+    most = _call(
+        "raster_share_above", cand, ctx, layer="noise", max_lden_db=70, min_share=0.7
+    )
+    assert most == [False, False, None]  # 2 of 3 valid cells: not above 0.7
+    free = _call("raster_share_not_above", cand, ctx, layer="noise", max_lden_db=70)
+    assert free == [round(1 / 3, 6), 1.0, None]
+
+
+def test_planned_housing_available_below() -> None:
+    zoning = _plan_with_overlays()
+    zoning.loc[zoning["object_type"] == "Enkelbestemming", "main_group"] = "woongebied"
+    outside = _cand([box(200, 0, 220, 20)])
+    cand = _cand([box(0, 0, 20, 20), box(50, 50, 70, 70), box(20, 20, 30, 30)])
+    cand = pd.concat([cand, outside.set_axis(["c3"])])
+    table = pd.DataFrame({"candidate_id": ["c0", "c1"], "available_years": [3, 12]})
+    ctx = ScanContext(layers={"zoning": zoning, "availability": table})
+    out = _call(
+        "planned_housing_available_below",
+        cand,
+        ctx,
+        layer="zoning",
+        groups=["woongebied"],
+        min_years=5,
+    )
+    # 3 years; 12 years; availability unknown; outside every plan
+    assert out == [True, False, None, None]
+    other = _call(
+        "planned_housing_available_below",
+        cand,
+        ScanContext(layers={"zoning": zoning}),
+        layer="zoning",
+        groups=["groen"],
+        min_years=5,
+    )
+    assert other == [False, False, False, None]  # no housing site: no question
+    no_table = _call(
+        "planned_housing_available_below",
+        cand,
+        ScanContext(layers={"zoning": zoning}),
+        layer="zoning",
+        groups=["woongebied"],
+        min_years=5,
+    )
+    assert no_table == [None, None, None, None]
+
+
+def test_zoning_allows_housing_refined_by_a_functieaanduiding() -> None:
+    zoning = gpd.GeoDataFrame(
+        {
+            "object_type": ["Enkelbestemming", "Functieaanduiding"],
+            "main_group": ["gemengd", None],
+            "name": ["Gemengd", "bedrijventerrein"],
+        },
+        geometry=[box(0, 0, 100, 100), box(0, 0, 60, 100)],
+        crs=RD_NEW,
+    )
+    params = {
+        "housing_groups": ["gemengd"],
+        "no_exemption_groups": ["water"],
+        "needed_years": 10,
+        "exemption_share": 0.5,
+    }
+    # 100 % / 60 % / 25 % under bedrijventerrein; the last is gemengd
+    cand = _cand([box(0, 0, 50, 50), box(20, 0, 70, 50), box(50, 0, 90, 50)])
+    ctx = ScanContext(layers={"zoning": zoning}, horizon_years=15)
+    out = _call("zoning_allows_housing", cand, ctx, layer="zoning", **params)
+    assert out == [0.5, 0.5, 1.0]
+
+
+def test_nonresidential_share_below_and_units_of_the_nonresidential_part() -> None:
+    import pandas as pd
+
+    from kansenkaart.io.bag import aggregate_units
+
+    # a pand with 40 homes of 60 m2 above one shop of 200 m2; an office block
+    # with one caretaker's flat; a pand whose unit areas are unknown
+    units = pd.DataFrame(
+        {
+            "unit_id": [f"u{i}" for i in range(40)] + ["s", "o1", "o2", "f", "x"],
+            "building_id": ["p0"] * 41 + ["p1"] * 3 + ["p2"],
+            "uses": ["woonfunctie"] * 40
+            + ["winkelfunctie", "kantoorfunctie", "kantoorfunctie", "woonfunctie"]
+            + ["kantoorfunctie"],
+            "floor_area_m2": [60.0] * 40 + [200.0, 900.0, 900.0, 80.0, None],
+        }
+    )
+    agg = aggregate_units(units, pd.Index(["p0", "p1", "p2"]))
+    assert agg["floor_area_m2"].tolist()[:2] == [2600.0, 1880.0]
+    assert agg["residential_area_m2"].tolist()[:2] == [2400.0, 80.0]
+    assert pd.isna(agg.loc["p2", "residential_area_m2"])
+    cand = _cand(
+        [box(0, 0, 10, 10)] * 3,
+        floor_area_m2=agg["floor_area_m2"].to_numpy(),
+        residential_area_m2=agg["residential_area_m2"].to_numpy(),
+        storeys=pd.array([None] * 3, dtype="Int64"),
+    )
+    assert _call("nonresidential_share_below", cand, min_share=0.5) == [
+        True,
+        False,
+        None,
+    ]
+    # 200 m2 of shop holds 6 homes of 30 m2, not the 86 of the whole pand
+    units_fit = _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=100)
+    assert units_fit[:2] == [0.06, 0.6]

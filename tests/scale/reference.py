@@ -165,11 +165,15 @@ def zoning_allows_housing(
     horizon_years: float,
     **_: Any,
 ) -> pd.Series:
-    """1 for housing groups; the exemption share where an exemption fits; else 0."""
+    """1 for housing groups; the exemption share where an exemption fits; else 0.
+
+    Unknown mostly outside the plans.
+    """
     group = largest_overlap_group(cand, layers, layer)
+    outside = _plan_outside(cand, layers[layer])
     values = []
-    for g in group:
-        if pd.isna(g):
+    for g, out in zip(group, outside, strict=True):
+        if pd.isna(g) or out:
             values.append(pd.NA)
         elif g in housing_groups:
             values.append(1.0)
@@ -241,6 +245,123 @@ def owner_class_score(
     return pd.Series(values, index=cand.index, dtype="Float64")
 
 
+def _union_share(cand: gpd.GeoDataFrame, frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Share of each candidate covered by the union of ``frame``'s polygons."""
+    union = shapely.union_all(_geoms(frame)) if len(frame) else shapely.Polygon()
+    own = shapely.area(_geoms(cand))
+    covered = shapely.area(shapely.intersection(_geoms(cand), union))
+    return np.clip(np.where(own > 0, covered / np.where(own > 0, own, 1), 0.0), 0, 1)
+
+
+def _plan_outside(cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame) -> np.ndarray:
+    plan = zoning[zoning["object_type"] == "Bestemmingsplangebied"]
+    if plan.empty:
+        plan = zoning[zoning["object_type"] == ENKEL]
+    return _union_share(cand, plan) < 0.5
+
+
+def _overlay(
+    cand: gpd.GeoDataFrame, zoning: gpd.GeoDataFrame, classes: list, kinds: list
+) -> tuple[np.ndarray, np.ndarray]:
+    hit = zoning["overlay_class"].isin(classes)
+    if kinds:
+        hit &= zoning["overlay_kind"].isin(kinds)
+    chosen = zoning[hit.fillna(False).to_numpy(bool)]
+    return _union_share(cand, chosen), _plan_outside(cand, zoning)
+
+
+def overlay_share_above(
+    cand: gpd.GeoDataFrame,
+    layers: dict[str, Any],
+    *,
+    layer: str,
+    classes: list[str],
+    kinds: list[str] = (),
+    min_share: float = 0.0,
+    **_: Any,
+) -> pd.Series:
+    """More than ``min_share`` under the merged overlays; unknown mostly outside
+    the plans unless the part inside decides."""
+    share, outside = _overlay(cand, layers[layer], classes, list(kinds))
+    hit = share > min_share
+    return _boolean(hit, cand.index, unknown=outside & ~hit)
+
+
+def overlay_free_share(
+    cand: gpd.GeoDataFrame,
+    layers: dict[str, Any],
+    *,
+    layer: str,
+    classes: list[str],
+    kinds: list[str] = (),
+    **_: Any,
+) -> pd.Series:
+    """1 - the share under the merged overlays; unknown mostly outside plans."""
+    share, outside = _overlay(cand, layers[layer], classes, list(kinds))
+    values = [pd.NA if o else 1.0 - v for v, o in zip(share, outside, strict=True)]
+    return pd.Series(values, index=cand.index, dtype="Float64")
+
+
+def max_height_below(
+    cand: gpd.GeoDataFrame,
+    layers: dict[str, Any],
+    *,
+    layer: str,
+    min_height_m: float,
+    **_: Any,
+) -> pd.Series:
+    """Lowest overlapping maximum height below the value; unknown without one."""
+    zoning = layers[layer]
+    maat = zoning[zoning["max_height_m"].notna().to_numpy(bool)]
+    pairs = _overlaps(cand, maat)
+    heights = maat["max_height_m"].to_numpy(float)[pairs["feature"]]
+    lowest = pd.Series(heights).groupby(pairs["cand"].to_numpy()).min()
+    lowest = lowest.reindex(range(len(cand))).to_numpy()
+    known = ~np.isnan(lowest)
+    return _boolean(
+        known & (np.nan_to_num(lowest) < min_height_m), cand.index, unknown=~known
+    )
+
+
+def planned_housing_available_below(
+    cand: gpd.GeoDataFrame,
+    layers: dict[str, Any],
+    *,
+    layer: str,
+    groups: list[str],
+    min_years: float,
+    min_share: float = 0.5,
+    availability_layer: str = "availability",
+    column: str = "available_years",
+    **_: Any,
+) -> pd.Series:
+    """A housing site available too briefly; unknown without its availability."""
+    planned = zoning_group_share(
+        cand, layers, layer=layer, groups=groups, min_share=min_share
+    )
+    table = layers.get(availability_layer)
+    years = pd.Series(np.nan, index=cand.index)
+    if isinstance(table, pd.DataFrame):
+        first = table.drop_duplicates("parcel_id").set_index("parcel_id")[column]
+        years = pd.Series(cand.index.map(first), index=cand.index, dtype=float)
+    values = []
+    for p, y in zip(planned, years, strict=True):
+        if pd.isna(p):
+            values.append(pd.NA)
+        elif not p:
+            values.append(False)
+        else:
+            values.append(pd.NA if pd.isna(y) else bool(y < min_years))
+    return pd.Series(values, index=cand.index, dtype="boolean")
+
+
+def every_candidate(
+    cand: gpd.GeoDataFrame, layers: dict[str, Any], **_: Any
+) -> pd.Series:
+    """True for every candidate."""
+    return pd.Series(True, index=cand.index, dtype="boolean")
+
+
 REFERENCE = {
     f.__name__: f
     for f in (
@@ -253,6 +374,11 @@ REFERENCE = {
         capacity_units,
         building_cover,
         owner_class_score,
+        overlay_share_above,
+        overlay_free_share,
+        max_height_below,
+        planned_housing_available_below,
+        every_candidate,
     )
 }
 

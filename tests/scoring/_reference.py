@@ -259,6 +259,7 @@ def explain_candidates(
     """One Dutch line per candidate explaining its outcome."""
     titles = {r.id: r.title for r in _all_rules(table)}
     flags = [r for r in table.rules if r.kind == "flag"]
+    skipped = {r.id for r in table.skipped}
     lines = []
     for cid in scored.index:
         row = scored.loc[cid]
@@ -285,8 +286,18 @@ def explain_candidates(
                 f"Score {_fmt(low)} van 100 ({upper}rang {rank_txt}); "
                 f"{_completeness(table, ids)}; {_best_worst(table, row)}."
             )
-            if ids:
-                line += f" Niet beoordeeld (gegevens ontbreken): {names(row['unknown_for'])}."
+            own = [i for i in ids if i not in skipped]
+            if own:
+                line += (
+                    f" Niet beoordeeld (gegevens ontbreken): {names(','.join(own))}."
+                )
+            n_skipped = len(ids) - len(own)
+            if n_skipped:
+                word = "regel" if n_skipped == 1 else "regels"
+                line += (
+                    " Niet beoordeeld omdat de laag niet is opgegeven: "
+                    f"{n_skipped} {word} (voor alle kandidaten)."
+                )
         for flag in flags:
             if _yes(_value(table, flag.id, cid)):
                 line += f" Let op: {flag.title}."

@@ -298,6 +298,10 @@
     if (m.attribution.length) {
       head.appendChild(el("div", "kk-sub kk-attribution", "Bronnen: " + m.attribution.join(" · ")));
     }
+    (m.plans || []).forEach(function (p) {
+      head.appendChild(el("div", "kk-sub kk-plan", "Plan " + p.plan_id + ": " + (p.plan_status || "status onbekend") +
+        ", " + (p.plan_date || "datum onbekend") + (p.note_nl ? " — let op: " + p.note_nl : "")));
+    });
     if (m.recipient) {
       head.appendChild(el("div", "kk-confidential", "Vertrouwelijk — alleen voor " + m.recipient));
     }

@@ -1,0 +1,448 @@
+"""A scan of a prepared folder, written to a result folder in partitions.
+
+The parent process never holds the candidates' geometries, the layers or the
+texts of all candidates at once:
+
+1. *Score* (worker processes, one partition each): read the partition,
+   make and evaluate its candidates
+   (:func:`kansenkaart.rules.partitioned.evaluate_partition`), score them and
+   keep the partition (candidates and rule table) in a scratch file; return
+   compact arrays: ids, outcome, score and municipality.
+2. *Rank* (parent): ranks overall and per municipality over all candidates,
+   and every candidate's row in the output (scored by rank, then unknown,
+   then excluded; by id within), from the compact arrays alone.
+3. *Assemble* (workers): each partition is assembled with the global ranks
+   (:func:`kansenkaart.results.assemble.assemble_candidates`, the same code
+   as an in-memory scan: same texts, scores and points) and its rows are
+   cut into *output batches* by their output row.
+4. *Write* (parent): batch by batch, in output order, rows are appended to
+   ``candidates.gpkg`` and ``candidates.csv``; then ``summary.json``.
+
+Everything is written in a temporary folder beside ``--out`` and moved into
+place only when all partitions succeeded, so an interrupted run leaves
+``--out`` as it was. ``candidates.xlsx`` is not written (Excel holds at most
+1,048,576 rows; the CSV and the GeoPackage hold all), nor ``context.gpkg``
+(the map needs a smaller area: scan it with ``--area``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import pickle
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from kansenkaart.errors import ConfigError
+from kansenkaart.prepare import PreparedDataset, prepared_sources
+from kansenkaart.results import build_summary, check_output_dir
+from kansenkaart.results.assemble import assemble_candidates
+from kansenkaart.results.folder import swap_into_place, write_marker
+from kansenkaart.results.model import OUTCOME_ORDER
+from kansenkaart.results.styles import write_layer_styles
+from kansenkaart.results.summary import rule_decided_counts
+from kansenkaart.results.write import _table as csv_table
+from kansenkaart.rules.definition import ScanDefinition
+from kansenkaart.rules.engine import RuleTable
+from kansenkaart.rules.partitioned import (
+    PartitionJob,
+    evaluate_partition,
+    plan_jobs,
+    worker_pool,
+)
+from kansenkaart.scoring.score import rank_candidates, score_candidates
+
+__all__ = ["OUTPUT_BATCH_ROWS", "scan_prepared_to_folder"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows per output batch (the parent holds one batch at a time).
+OUTPUT_BATCH_ROWS = 250_000
+
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class _ScoreJob:
+    job: PartitionJob
+    scratch: str
+
+
+@dataclass(frozen=True)
+class _Compact:
+    """What the parent needs of a partition to rank it."""
+
+    partition: int
+    ids: np.ndarray
+    outcome: np.ndarray
+    score: np.ndarray
+    weight_assessed: np.ndarray
+    municipality: np.ndarray
+    decided: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _AssembleJob:
+    partition: int
+    scratch: str
+    rank: np.ndarray
+    rank_municipality: np.ndarray
+    row: np.ndarray
+    batch_rows: int
+    map_fields: tuple[str, ...]
+
+
+def _part_path(scratch: str, partition: int) -> Path:
+    return Path(scratch) / f"part-{partition:06d}.pkl"
+
+
+def _score_partition(item: _ScoreJob) -> _Compact:
+    """Phase 1 on a worker: evaluate and score one partition, keep it on disk."""
+    result = evaluate_partition(item.job)
+    with _part_path(item.scratch, result.partition).open("wb") as fh:
+        pickle.dump((result.candidates, result.table), fh, protocol=5)
+    scored = score_candidates(result.table)
+    decided = {
+        r.id: rule_decided_counts(r, result.table, scored) for r in item.job.scan.rules
+    }
+    return _Compact(
+        result.partition,
+        result.candidates.index.to_numpy(dtype=object),
+        scored["outcome"].to_numpy(dtype=object),
+        scored["score"].to_numpy(dtype=float, na_value=np.nan),
+        scored["weight_assessed"].to_numpy(dtype=float, na_value=np.nan),
+        result.candidates["municipality_code"].to_numpy(dtype=object, na_value=None),
+        decided,
+    )
+
+
+def _ranks(parts: list[_Compact]) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Global ranks and the output row of every candidate (in ``parts`` order)."""
+    ids = pd.Index(np.concatenate([p.ids for p in parts]), dtype="string")
+    scored = pd.DataFrame(
+        {
+            "outcome": np.concatenate([p.outcome for p in parts]),
+            "score": pd.array(np.concatenate([p.score for p in parts]), "Float64"),
+            "weight_assessed": pd.array(
+                np.concatenate([p.weight_assessed for p in parts]), "Float64"
+            ),
+        },
+        index=ids,
+    )
+    municipality = pd.Series(
+        np.concatenate([p.municipality for p in parts]), index=ids, dtype="string"
+    )
+    rank = rank_candidates(scored)
+    by_municipality = rank_candidates(scored, by=municipality)
+    # the output order of results.model.order_candidates: outcome, rank, id
+    key = pd.DataFrame(
+        {
+            "o": scored["outcome"]
+            .map({o: i for i, o in enumerate(OUTCOME_ORDER)})
+            .to_numpy(),
+            "r": rank.astype("Float64").fillna(np.inf).to_numpy(dtype=float),
+            "id": ids.astype(str).to_numpy(),
+        }
+    )
+    order = key.sort_values(["o", "r", "id"], kind="stable").index.to_numpy()
+    row = np.empty(len(order), dtype=np.int64)
+    row[order] = np.arange(len(order))
+    return rank, by_municipality, row
+
+
+def _batch_dir(scratch: str, batch: int) -> Path:
+    return Path(scratch) / f"batch-{batch:06d}"
+
+
+def _assemble_partition(item: _AssembleJob) -> int:
+    """Phase 3 on a worker: assemble a partition with global ranks, cut it into
+    output batches (one pickle per batch it has rows in)."""
+    path = _part_path(item.scratch, item.partition)
+    with path.open("rb") as fh:
+        cand, table = pickle.load(fh)
+    path.unlink()
+    ranks = (
+        pd.Series(item.rank, index=cand.index, name="rank"),
+        pd.Series(item.rank_municipality, index=cand.index, name="rank"),
+    )
+    out = assemble_candidates(cand, table, None, item.map_fields, ranks=ranks)
+    batch = item.row // item.batch_rows
+    for b in np.unique(batch):
+        keep = batch == b
+        piece = out[keep].assign(_row=item.row[keep])
+        folder = _batch_dir(item.scratch, int(b))
+        folder.mkdir(exist_ok=True)
+        with (folder / f"part-{item.partition:06d}.pkl").open("wb") as fh:
+            pickle.dump(piece, fh, protocol=5)
+    return len(out)
+
+
+def _batch_frame(scratch: str, batch: int) -> gpd.GeoDataFrame:
+    """Output batch ``batch``: its rows from every partition, in output order."""
+    pieces = []
+    for path in sorted(_batch_dir(scratch, batch).glob("part-*.pkl")):
+        with path.open("rb") as fh:
+            pieces.append(pickle.load(fh))
+    frame = pd.concat(pieces).sort_values("_row").drop(columns="_row")
+    return gpd.GeoDataFrame(frame, crs=pieces[0].crs)
+
+
+def _csv_part(scratch: str, batch: int) -> Path:
+    return Path(scratch) / f"batch-{batch:06d}.csv"
+
+
+def _format_csv(item: tuple[str, int]) -> int:
+    """On a worker: the CSV text of one output batch (header in the first)."""
+    scratch, batch = item
+    frame = _batch_frame(scratch, batch)
+    csv_table(frame).to_csv(
+        _csv_part(scratch, batch),
+        header=batch == 0,
+        index=False,
+        lineterminator="\n",
+        float_format="%.4f",
+    )
+    return len(frame)
+
+
+def _write_gpkg(scratch: str, batches: int, path: Path) -> None:
+    """In the parent: append the batches, in output order, to the GeoPackage."""
+    for b in range(batches):
+        frame = _batch_frame(scratch, b).reset_index()
+        pyogrio.write_dataframe(
+            frame, path, layer="candidates", driver="GPKG", append=b > 0
+        )
+        logger.info("GeoPackage: batch %d of %d written", b + 1, batches)
+
+
+def _join_csv(scratch: str, batches: int, path: Path) -> None:
+    with path.open("wb") as out:
+        for b in range(batches):
+            with _csv_part(scratch, b).open("rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
+
+
+def _sum_decided(parts: list[_Compact]) -> dict[str, dict[str, Any]]:
+    """The per-rule decided/undecided counts of all partitions, summed."""
+    total: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for rid, counts in part.decided.items():
+            into = total.setdefault(
+                rid, {"decided": 0, "undecided": 0, "undecided_reasons": {}}
+            )
+            into["decided"] += counts["decided"]
+            into["undecided"] += counts["undecided"]
+            for why, n in counts["undecided_reasons"].items():
+                reasons = into["undecided_reasons"]
+                reasons[why] = reasons.get(why, 0) + n
+    return total
+
+
+def _summary(
+    scan: ScanDefinition,
+    parts: list[_Compact],
+    rules: tuple[tuple[Any, ...], ...],
+    dataset: PreparedDataset,
+    reference_date: pd.Timestamp,
+    *,
+    coverage: Mapping[str, Any],
+    plans: list[dict[str, Any]],
+) -> dict[str, Any]:
+    ids = pd.Index(np.concatenate([p.ids for p in parts]), dtype="string")
+    compact = pd.DataFrame(
+        {
+            "outcome": np.concatenate([p.outcome for p in parts]),
+            "weight_assessed": np.concatenate([p.weight_assessed for p in parts]),
+            "municipality_code": pd.array(
+                np.concatenate([p.municipality for p in parts]), dtype="string"
+            ),
+        },
+        index=ids,
+    )
+    evaluated, skipped, not_applicable = rules
+    table = RuleTable(pd.DataFrame(index=ids), evaluated, skipped, not_applicable)
+    summary = build_summary(
+        scan,
+        compact,
+        table,
+        sources=prepared_sources(dataset),
+        area=None,
+        n_in=len(ids),
+        reference_date=reference_date.date().isoformat(),
+        coverage=coverage,
+        plans=plans,
+        decided=_sum_decided(parts),
+    )
+    summary["engine"] = "partitioned"
+    summary["not_written"] = {
+        "candidates.xlsx": "Excel holds at most 1,048,576 rows; see candidates.csv",
+        "context.gpkg": "for a map, scan a smaller area (--area)",
+    }
+    return summary
+
+
+def _step(progress: Progress | None, text: str) -> None:
+    logger.info(text)
+    if progress is not None:
+        progress(text)
+
+
+def scan_prepared_to_folder(
+    scan: ScanDefinition,
+    dataset: PreparedDataset,
+    out_dir: str | Path,
+    *,
+    reference_date: pd.Timestamp,
+    overwrite: bool = False,
+    partition_rows: int | None = None,
+    workers: int | None = None,
+    area: Any = None,
+    batch_rows: int = OUTPUT_BATCH_ROWS,
+    progress: Progress | None = None,
+    coverage: Mapping[str, Any] | None = None,
+    plans: list[dict[str, Any]] | None = None,
+) -> Path:
+    """Run a scan on a prepared folder and write its result folder in partitions.
+
+    Parameters
+    ----------
+    scan : ScanDefinition
+        The scan.
+    dataset : PreparedDataset
+        The opened prepared folder.
+    out_dir : str or Path
+        The result folder; written all or nothing.
+    reference_date : pandas.Timestamp
+        "Today" of the scan.
+    overwrite : bool, default False
+        Replace an existing result folder.
+    partition_rows : int, optional
+        Candidates per partition.
+    workers : int, optional
+        Worker processes; the number of CPU cores by default.
+    area : geometry array, optional
+        Keep only candidates whose representative point lies inside.
+    batch_rows : int, default 250,000
+        Rows per output batch.
+    progress : callable, optional
+        Called with a short Dutch text at every step.
+    coverage : mapping of str to Coverage, optional
+        Where each layer has data; rules are not decided outside it.
+    plans : list of dict, optional
+        Status and date of every zoning plan, for the summary.
+
+    Returns
+    -------
+    Path
+        The folder written: ``candidates.gpkg``, ``candidates.csv`` (the same
+        rows, values and order as an in-memory scan writes) and
+        ``summary.json``.
+    """
+    out = Path(out_dir)
+    check_output_dir(out, overwrite=overwrite)
+    jobs, rules = plan_jobs(
+        dataset,
+        scan,
+        reference_date,
+        partition_rows=partition_rows,
+        area=area,
+        coverage=coverage,
+    )
+    if not jobs:
+        msg = f"{dataset.path}: no candidates in the prepared folder"
+        raise ConfigError(msg)
+    n = workers or os.cpu_count() or 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    scratch = tmp / ".partitions"
+    scratch.mkdir(parents=True)
+    try:
+        parts = _run_phases(scan, jobs, tmp, n, batch_rows, progress)
+        summary = _summary(
+            scan,
+            parts,
+            rules,
+            dataset,
+            reference_date,
+            coverage=coverage or {},
+            plans=list(plans or []),
+        )
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+        write_marker(tmp)
+        swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("results written to %s", out)
+    return out
+
+
+def _run_phases(  # noqa: PLR0917 - the phases share these
+    scan: ScanDefinition,
+    jobs: list[PartitionJob],
+    tmp: Path,
+    workers: int,
+    batch_rows: int,
+    progress: Progress | None,
+) -> list[_Compact]:
+    """Score, rank, assemble and write the candidates; the partitions' compact
+    arrays (for the summary)."""
+    scratch = str(tmp / ".partitions")
+    _step(progress, f"regels en scores: {len(jobs)} delen op {workers} processen")
+    with worker_pool(min(workers, len(jobs))) as run:
+        parts = list(run(_score_partition, [_ScoreJob(j, scratch) for j in jobs]))
+        assemble = _rank_jobs(parts, scratch, batch_rows, scan.map_fields, progress)
+        _step(progress, "teksten per deel")
+        rows = sum(run(_assemble_partition, assemble))
+        batches = max(1, math.ceil(rows / batch_rows))
+        _step(progress, f"schrijven: {rows} kandidaten in {batches} delen")
+        # CSV text on the workers while this process writes the GeoPackage
+        csv_rows = run(_format_csv, [(scratch, b) for b in range(batches)])
+        _write_gpkg(scratch, batches, tmp / "candidates.gpkg")
+        write_layer_styles(tmp / "candidates.gpkg")
+        if sum(csv_rows) != rows:
+            msg = "output batches lost rows"
+            raise AssertionError(msg)
+    _join_csv(scratch, batches, tmp / "candidates.csv")
+    shutil.rmtree(scratch)
+    return parts
+
+
+def _rank_jobs(
+    parts: list[_Compact],
+    scratch: str,
+    batch_rows: int,
+    map_fields: tuple[str, ...],
+    progress: Progress | None,
+) -> list[_AssembleJob]:
+    """Phase 2: global ranks and output rows, cut into one job per partition."""
+    _step(progress, "rangschikken")
+    rank, by_municipality, row = _ranks(parts)
+    bounds = np.cumsum([0, *(len(p.ids) for p in parts)])
+    return [
+        _AssembleJob(
+            p.partition,
+            scratch,
+            rank.array[a:b],
+            by_municipality.array[a:b],
+            row[a:b],
+            batch_rows,
+            map_fields,
+        )
+        for p, a, b in zip(parts, bounds[:-1], bounds[1:], strict=True)
+    ]
