@@ -48,7 +48,7 @@ from kansenkaart.results import (
 from kansenkaart.results.assemble import assemble_candidates
 from kansenkaart.results.summary import layer_accounting
 from kansenkaart.rules.definition import ScanDefinition, load_scan
-from kansenkaart.rules.engine import RuleTable, evaluate_rules
+from kansenkaart.rules.engine import RuleTable, attach_owner_class, evaluate_rules
 from kansenkaart.rules.partitioned import evaluate_rules_partitioned
 from kansenkaart.rules.predicates import ScanContext
 from kansenkaart.scoring.sensitivity import leave_one_rule_out, weight_sensitivity
@@ -158,7 +158,7 @@ def _on_layers(
         coverage=layers.coverage,
     )
     joins = check_joins(cand, layers)
-    cand = _attach_owner(cand, ctx)
+    cand = attach_owner_class(cand, ctx)
     _step(progress, f"{len(scan.rules)} regels toepassen op {len(cand)} kandidaten")
     table = _evaluate(cand, scan, ctx, **options)
     context = {
@@ -246,16 +246,6 @@ def _on_prepared(
         plans=_warn_old_plans(dataset.index.get("plans", [])),
         coverage=coverage,
     )
-
-
-def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
-    if "ownership" not in ctx.layers:
-        return cand
-    cand = cand.copy()
-    # the same shared lookup the owner rule uses, built once
-    owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
-    cand["owner_class"] = owner.astype("string")
-    return cand
 
 
 def _plan_currency(layers: Layers) -> list[dict[str, Any]]:

@@ -196,6 +196,20 @@ def outside_coverage(
     return pd.DataFrame(out, index=candidates.index, dtype=bool)
 
 
+def attach_owner_class(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
+    """``owner_class`` from the ownership table, for the map and the outputs.
+
+    The one place that attaches it, for every engine; it uses the same shared
+    id lookup as the owner rule (built once per context).
+    """
+    if "ownership" not in ctx.layers:
+        return cand
+    cand = cand.copy()
+    owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
+    cand["owner_class"] = owner.astype("string")
+    return cand
+
+
 def finish_table(
     candidates: gpd.GeoDataFrame,
     values: pd.DataFrame,

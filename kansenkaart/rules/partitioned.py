@@ -57,7 +57,13 @@ from kansenkaart.candidates import assign_municipality, build_candidates, select
 from kansenkaart.errors import ConfigError
 from kansenkaart.prepare import PreparedDataset, hilbert_keys, open_prepared
 from kansenkaart.rules.definition import Rule, ScanDefinition
-from kansenkaart.rules.engine import RuleTable, finish_table, plan_rules, rule_values
+from kansenkaart.rules.engine import (
+    RuleTable,
+    attach_owner_class,
+    finish_table,
+    plan_rules,
+    rule_values,
+)
 from kansenkaart.rules.predicates import PREDICATES, ScanContext
 
 __all__ = [
@@ -354,16 +360,6 @@ def partition_candidates(
     return cand, layers, order
 
 
-def _attach_owner(cand: gpd.GeoDataFrame, ctx: ScanContext) -> gpd.GeoDataFrame:
-    """``owner_class`` from the ownership table, as the pipeline attaches it."""
-    if "ownership" not in ctx.layers:
-        return cand
-    cand = cand.copy()
-    owner = ctx.lookup("ownership", "parcel_id", "owner_class", cand.index)
-    cand["owner_class"] = owner.astype("string")
-    return cand
-
-
 def evaluate_partition(job: PartitionJob) -> PartitionResult:
     """Read, make candidates and evaluate the rules of one partition (on a worker)."""
     dataset = open_prepared(job.path, check_inputs=False)
@@ -375,7 +371,7 @@ def evaluate_partition(job: PartitionJob) -> PartitionResult:
         reference_date=job.reference_date,
         coverage=job.coverage,
     )
-    cand = _attach_owner(cand, ctx)
+    cand = attach_owner_class(cand, ctx)
     values = rule_values(cand, job.rules, ctx)
     table = finish_table(
         cand,
