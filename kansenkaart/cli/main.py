@@ -87,6 +87,7 @@ def _register() -> None:
     from kansenkaart.cli.fetch_cmd import fetch_command  # noqa: PLC0415
     from kansenkaart.cli.layers_cmd import layers  # noqa: PLC0415
     from kansenkaart.cli.map_cmd import map_command  # noqa: PLC0415
+    from kansenkaart.cli.match_cmd import match_command  # noqa: PLC0415
     from kansenkaart.cli.prepare_cmd import prepare_command  # noqa: PLC0415
     from kansenkaart.cli.scan_cmd import rules, scan  # noqa: PLC0415
     from kansenkaart.cli.synth_cmd import synth_command  # noqa: PLC0415
@@ -98,6 +99,7 @@ def _register() -> None:
         scan,
         rules,
         map_command,
+        match_command,
         synth_command,
         factsheets_command,
     ):
