@@ -62,7 +62,8 @@ def write_timeline(result: MatchResult, stem: Path) -> tuple[Path, Path]:
     places = sorted(set(bars.place) - {"opslag"})
     cmap = plt.get_cmap("tab20")
     colours = {p: cmap(k % 20) for k, p in enumerate(places)} | {"opslag": _STORAGE}
-    with mpl.rc_context({"svg.hashsalt": "kansenkaart", "font.size": 8}):
+    style = {"svg.hashsalt": "kansenkaart", "svg.fonttype": "none", "font.size": 8}
+    with mpl.rc_context(style):
         fig, ax = plt.subplots(figsize=(11, 1.2 + 0.32 * len(batches)), dpi=110)
         for bar in bars.itertuples():
             y = batches.index(bar.batch_id)
