@@ -60,7 +60,7 @@ class _Greedy:
         if not len(arcs):
             return None
         heads = net.arc_head[arcs]
-        need = np.minimum(net.min_stay, self.remaining[heads])
+        need = self.remaining[heads]  # a batch stays until the term ends
         fits = np.array(
             [self.room(h, k, self.u[b]) for h, k in zip(heads, need, strict=True)],
             dtype=bool,
@@ -74,21 +74,18 @@ class _Greedy:
         return int(arcs[best[0]])
 
     def settle(self, arc: int, b: int) -> int:
-        """Take ``arc`` to a site and stay while term and room last; return last node."""
+        """Take ``arc`` to a site and stay to the end of the term; return last node."""
         net, v = self.net, self.values
         v[net.a0 + arc] = 1
         node = int(net.arc_head[arc])
         s = net.x_site[node]
         v[net.o0 + np.searchsorted(net.open_site, s)] = 1
-        need = min(net.min_stay, self.remaining[node])
         while True:
             v[node] = 1
             self.cap[s, net.x_t[node]] -= self.u[b]
             stay = self.stay_of[node]
-            next_t = net.x_t[node] + 1
-            if stay < 0 or (need <= 1 and self.cap[s, next_t] < self.u[b]):
+            if stay < 0:
                 return node
-            need -= 1
             v[net.a0 + stay] = 1
             node = int(net.arc_head[stay])
 

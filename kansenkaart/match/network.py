@@ -98,6 +98,8 @@ class Network:
     hard_penalty: float
     min_stay: int
     downtime: int
+    lot_t0: np.ndarray  # first period each lot is free
+    lot_tend: np.ndarray  # one past its last period (life end or horizon)
 
     @property
     def n_x(self) -> int:
@@ -394,7 +396,8 @@ class _Builder:
         parts = []
         stay = xt + 1 < self.e_p[xp]
         parts.append((STAY, col[stay], col[stay] + 1, 0.0, 0.0))
-        out = xt + 1 < f.tend[xb]
+        # A batch leaves a site only when its term there ends.
+        out = (xt + 1 == self.e_p[xp]) & (xt + 1 < f.tend[xb])
         km = f.km_depot[xb, xs]
         cost = f.u[xb] * (self.dis[xb] + self.trk[xb] * km)
         parts.append(
@@ -404,14 +407,14 @@ class _Builder:
         zs = self.zt + 1 < f.tend[self.zb]
         origin = np.where(self.zt == f.t0[self.zb] - 1, self.origin[self.zb], 0.0)
         parts.append((STORAGE, zcol[zs], zcol[zs] + 1, origin[zs], 0.0))
-        dep = xt - 1 - f.d
-        ok = self.arrival_ok & (dep >= f.t0[xb] - 1)
+        heads = self._place_heads(pb)
+        hb, hs, dep = xb[heads], xs[heads], xt[heads] - 1 - f.d
         cost = (
-            f.u[xb] * (self.trk[xb] * km + self.asm[xb])
-            + self.level_eur[xb, xs]
-            + np.where(dep == f.t0[xb] - 1, self.origin[xb], 0.0)
+            f.u[hb] * (self.trk[hb] * km[heads] + self.asm[hb])
+            + self.level_eur[hb, hs]
+            + np.where(dep == f.t0[hb] - 1, self.origin[hb], 0.0)
         )
-        parts.append((PLACE, self.z_col(xb[ok], dep[ok]), col[ok], cost[ok], km[ok]))
+        parts.append((PLACE, self.z_col(hb, dep), heads, cost, km[heads]))
         parts.append(self._moves(pb, ps))
         kinds, tails, heads, costs, kms = zip(*parts, strict=True)
         self.arc_kind = np.concatenate(
@@ -425,6 +428,26 @@ class _Builder:
         self.arc_km = np.concatenate(
             [np.broadcast_to(k, len(t)) for k, t in zip(kms, tails, strict=True)]
         )
+
+    def _place_heads(self, pb: np.ndarray) -> np.ndarray:
+        """Site nodes a batch may be placed on from storage (sorted columns).
+
+        Placements happen at events only: when the batch can first use the
+        site (free, term started) and right after one of the batch's other
+        terms has ended (the period after it went to storage, plus the
+        downtime).
+        """
+        f = self.f
+        pairs = pd.DataFrame({"p": np.arange(len(pb)), "b": pb, "a": self.a_p,
+                              "e": self.e_p})
+        ends = pairs.loc[pairs.e < f.tend[pairs.b], ["b", "e"]].drop_duplicates()
+        later = pairs.merge(ends.rename(columns={"e": "end"}), on="b")
+        later["t"] = later.end + 1 + f.d
+        later = later[(later.t >= later.a) & (later.t < later.e)]
+        p = np.r_[pairs.p.to_numpy(), later.p.to_numpy()]
+        t = np.r_[pairs.a.to_numpy(), later.t.to_numpy()]
+        heads = np.unique(self.x_col(p, t))
+        return heads[self.arrival_ok[heads]]
 
     def _move_pairs(
         self, pb: np.ndarray, ps: np.ndarray
@@ -459,13 +482,16 @@ class _Builder:
     def _moves(self, pb: np.ndarray, ps: np.ndarray) -> tuple:
         f = self.f
         src, dst, km = self._move_pairs(pb, ps)
-        first = np.maximum(self.a_p[src], self.a_p[dst] - 1 - f.d)
-        last = np.minimum(self.e_p[src], self.e_p[dst] - 1 - f.d)
-        k, t = expand_ranges(first, last)
-        p, q = src[k], dst[k]
+        # Direct moves leave in the last period of a term and arrive after
+        # the downtime on one of the nearest sites of the same batch.
+        t = self.e_p[src] - 1
+        arrive = t + 1 + f.d
+        ok = (self.e_p[src] < f.tend[pb[src]]) & (arrive >= self.a_p[dst])
+        ok &= arrive < self.e_p[dst]
+        p, q, t, km = src[ok], dst[ok], t[ok], km[ok]
         head = self.x_col(q, t + 1 + f.d)
         ok = self.arrival_ok[head]
-        p, q, t, head, km = p[ok], q[ok], t[ok], head[ok], km[k][ok]
+        p, q, t, head, km = p[ok], q[ok], t[ok], head[ok], km[ok]
         b = pb[p]
         cost = (
             f.u[b] * (self.dis[b] + self.trk[b] * km + self.asm[b])
@@ -539,27 +565,15 @@ class _Builder:
             o0 + np.searchsorted(self.open_site, cell_site),
             -cap,
         )
-        first = self.add_rows(self.n_x, 2, -np.inf, 0.0)
-        self.entries(first + np.arange(self.n_x), np.arange(self.n_x), 1.0)
-        self.entries(first + np.arange(self.n_x), open_col, -1.0)
-
-    def stay_rows(self) -> None:
-        """After an arrival at (site, t): on the site for the next m periods."""
-        arrive = np.isin(self.arc_kind, (PLACE, MOVE))
-        heads = np.unique(self.arc_head[arrive])
-        if not len(heads):
-            return
-        p, t = self.xp[heads], self.xt[heads]
-        k_eff = np.minimum(self.f.m, self.e_p[p] - t)
-        first = self.add_rows(len(heads), 3, 0.0, np.inf)
-        owner, k = expand_ranges(np.zeros(len(heads), int), k_eff)
-        self.entries(first + owner, heads[owner] + k, 1.0)
-        row = first + np.searchsorted(heads, self.arc_head[arrive])
-        self.entries(
-            row,
-            self.a0 + np.flatnonzero(arrive),
-            -k_eff[np.searchsorted(heads, self.arc_head[arrive])],
-        )
+        # Arrivals on a site (one per batch at most, as it stays to the term's
+        # end) only when the site is open: a tight link for the LP bound.
+        arrive = np.flatnonzero(np.isin(self.arc_kind, (PLACE, MOVE)))
+        pair = self.xp[self.arc_head[arrive]]
+        used, row = np.unique(pair, return_inverse=True)
+        first = self.add_rows(len(used), 2, -np.inf, 0.0)
+        self.entries(first + row, self.a0 + arrive, 1.0)
+        self.entries(first + np.arange(len(used)),
+                     o0 + np.searchsorted(self.open_site, self.ps[used]), -1.0)
 
     def demand_cells(self, demand: DemandTable | None) -> pd.DataFrame:
         """Units needed per (region, target group, period), summed over lines."""
@@ -635,7 +649,6 @@ class _Builder:
     def shared_rows(self, demand: DemandTable | None) -> None:
         self.flow_rows()
         self.site_rows()
-        self.stay_rows()
         self.demand_rows(self.demand_cells(demand))
 
     # -- objective and assembly ----------------------------------------------
@@ -677,10 +690,11 @@ class _Builder:
         source = self.n_x + np.flatnonzero(self.zt == self.f.t0[self.zb] - 1)
         lower[source] = 1.0
         upper[len(cost) - n_y :] = self.cells["need"].to_numpy(dtype=float)
+        # Only arrivals and open sites are binary: with them integral, every
+        # node and the stay / storage arcs are integral by flow conservation.
+        arrivals = np.isin(self.arc_kind, (PLACE, MOVE))
         integer = np.r_[
-            np.zeros(self.n_x + n_z, bool),
-            np.ones(n_a + n_o, bool),
-            np.zeros(n_y, bool),
+            np.zeros(self.n_x + n_z, bool), arrivals, np.ones(n_o, bool), np.zeros(n_y, bool)
         ]
         lows, ups = zip(*self.row_bounds, strict=True)
         return Network(
@@ -716,6 +730,8 @@ class _Builder:
             hard_penalty=penalty,
             min_stay=self.f.m,
             downtime=self.f.d,
+            lot_t0=self.f.t0,
+            lot_tend=self.f.tend,
         )
 
 

@@ -53,18 +53,7 @@ def _occupancy(net: Network, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     site[net.x_batch[on], net.x_t[on]] = net.x_site[on]
     stored = (v[net.z0 : net.a0] > 0.5) & (net.z_t >= 0)
     status = np.full((n_b, n_t), "transit", dtype=object)
-    t0 = np.array(
-        [
-            net.z_t[net.z_batch == b].min() + 1 if (net.z_batch == b).any() else n_t
-            for b in range(n_b)
-        ]
-    )
-    tend = np.array(
-        [
-            net.z_t[net.z_batch == b].max() + 1 if (net.z_batch == b).any() else n_t
-            for b in range(n_b)
-        ]
-    )
+    t0, tend = net.lot_t0, net.lot_tend
     status[net.z_batch[stored], net.z_t[stored]] = "storage"
     status[site >= 0] = "site"
     t = np.arange(n_t)[None, :]
