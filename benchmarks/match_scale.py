@@ -20,7 +20,10 @@ worst). Timings are wall clock; ``peak_rss_mb`` is this process's peak RSS.
 
 The last line is machine-readable::
 
-    sites=… batches=… periods=… solve_s=… gap=… greedy_units=… optimal_units=… peak_rss_mb=…
+    sites=… batches=… periods=… solve_s=… gap=… greedy_units=…
+    optimal_units=… peak_rss_mb=…
+
+(one line)
 
 where ``*_units`` are unit-years housed. This is a script, not a test.
 """
@@ -48,8 +51,10 @@ def synthetic_region(
     begin = rng.integers(0, 40, n_sites)  # quarter the term starts
     length = rng.integers(20, 61, n_sites)  # 5-15 years
     one_type = rng.random(n_sites) < 0.5
-    types = [frozenset({str(t)}) if one else frozenset()
-             for t, one in zip(rng.choice(TYPES, n_sites), one_type, strict=True)]
+    types = [
+        frozenset({str(t)}) if one else frozenset()
+        for t, one in zip(rng.choice(TYPES, n_sites), one_type, strict=True)
+    ]
     capacity = rng.integers(15, 151, n_sites)
     sites = pd.DataFrame({
         "site_id": [f"S{seed}-{k}" for k in range(n_sites)],
@@ -74,26 +79,36 @@ def synthetic_region(
         "life_until": pd.NaT, "in_storage": True, "region": "", "province": "",
         "dismantle_eur": np.nan, "assemble_eur": np.nan, "transport_eur_per_km": np.nan,
     })  # fmt: skip
-    return (SiteTable(frame=sites, source="synthetic", sha256=""),
-            BatchTable(frame=batches, source="synthetic", sha256=""))
+    return (
+        SiteTable(frame=sites, source="synthetic", sha256=""),
+        BatchTable(frame=batches, source="synthetic", sha256=""),
+    )
 
 
-def run_region(sites: SiteTable, batches: BatchTable, periods: int,
-               policy: Policy) -> dict:
-    horizon = horizon_from("2026-01", str(pd.Timestamp("2026-01-01")
-                                          + pd.DateOffset(months=3 * periods))[:7])
+def run_region(
+    sites: SiteTable, batches: BatchTable, periods: int, policy: Policy
+) -> dict:
+    horizon = horizon_from(
+        "2026-01",
+        str(pd.Timestamp("2026-01-01") + pd.DateOffset(months=3 * periods))[:7],
+    )
     began = time.perf_counter()
     result = run_match(sites, batches, horizon, policy=policy)
     total = time.perf_counter() - began
     s = result.summary
-    return {"solve_s": result.solution.solve_s, "total_s": total,
-            "gap": s["solver"]["gap"], "status": s["solver"]["status"],
-            "greedy_units": s["greedy"]["unit_years_housed"],
-            "optimal_units": s["plan"]["unit_years_housed"],
-            "greedy_objective": s["greedy"]["objective"],
-            "optimal_objective": s["plan"]["objective"],
-            "columns": s["solver"]["columns"], "rows": s["solver"]["rows"],
-            "binaries": s["solver"]["binaries"]}
+    return {
+        "solve_s": result.solution.solve_s,
+        "total_s": total,
+        "gap": s["solver"]["gap"],
+        "status": s["solver"]["status"],
+        "greedy_units": s["greedy"]["unit_years_housed"],
+        "optimal_units": s["plan"]["unit_years_housed"],
+        "greedy_objective": s["greedy"]["objective"],
+        "optimal_objective": s["plan"]["objective"],
+        "columns": s["solver"]["columns"],
+        "rows": s["solver"]["rows"],
+        "binaries": s["solver"]["binaries"],
+    }
 
 
 def main() -> None:
@@ -102,23 +117,33 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--periods", type=int, default=60)
     parser.add_argument("--side-km", type=float, default=60.0)
-    parser.add_argument("--national", action="store_true",
-                        help="10 regions of the regional size, planned one by one")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="10 regions of the regional size, planned one by one",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--max-sites-per-batch", type=int, default=40)
     parser.add_argument("--neighbours", type=int, default=10)
     args = parser.parse_args()
-    policy = Policy(time_limit_s=args.time_limit, mip_gap=0.01, threads=2,
-                    max_sites_per_batch=args.max_sites_per_batch,
-                    neighbours=args.neighbours)
+    policy = Policy(
+        time_limit_s=args.time_limit,
+        mip_gap=0.01,
+        threads=2,
+        max_sites_per_batch=args.max_sites_per_batch,
+        neighbours=args.neighbours,
+    )
     regions = 10 if args.national else 1
     figures = []
     for k in range(regions):
-        sites, batches = synthetic_region(args.sites, args.batches, side_km=args.side_km,
-                                          seed=k, offset_km=k * 200.0)
+        sites, batches = synthetic_region(
+            args.sites, args.batches, side_km=args.side_km, seed=k, offset_km=k * 200.0
+        )
         fig = run_region(sites, batches, args.periods, policy)
-        print(f"region {k}: " + " ".join(f"{key}={val}" for key, val in fig.items()),
-              flush=True)
+        print(
+            f"region {k}: " + " ".join(f"{key}={val}" for key, val in fig.items()),
+            flush=True,
+        )
         figures.append(fig)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

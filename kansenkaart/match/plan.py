@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kansenkaart.match.network import MOVE, PLACE, TO_STORAGE, Network
+from kansenkaart.match._arrays import expand_ranges
+from kansenkaart.match.network import (
+    ARC_KINDS,
+    MOVE,
+    PLACE,
+    STORAGE,
+    TO_STORAGE,
+    Network,
+)
 
 __all__ = ["Plan", "decode_plan", "euro_nl", "km_nl"]
 
@@ -45,20 +53,29 @@ class Plan:
     figures: dict[str, Any]
 
 
+def _stays(net: Network, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(batch, site, period) for every period a batch stands on a site."""
+    taken = np.flatnonzero(
+        (v[net.a0 : net.o0] > 0.5) & np.isin(net.arc_kind, (PLACE, MOVE))
+    )
+    k, t = expand_ranges(net.arc_arr[taken], net.pair_e[net.arc_head[taken]])
+    return net.arc_batch[taken][k], net.arc_dst[taken][k], t
+
+
 def _occupancy(net: Network, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(site index or -1, status code) per lot x period."""
     n_b, n_t = len(net.batches), net.horizon.n
     site = np.full((n_b, n_t), -1)
-    on = v[: net.n_x] > 0.5
-    site[net.x_batch[on], net.x_t[on]] = net.x_site[on]
-    stored = (v[net.z0 : net.a0] > 0.5) & (net.z_t >= 0)
+    b, s, t = _stays(net, v)
+    site[b, t] = s
+    stored = v[net.z0 : net.a0] > 0.5
+    stored &= net.z_t >= net.lot_t0[net.z_batch]
     status = np.full((n_b, n_t), "transit", dtype=object)
-    t0, tend = net.lot_t0, net.lot_tend
     status[net.z_batch[stored], net.z_t[stored]] = "storage"
     status[site >= 0] = "site"
     t = np.arange(n_t)[None, :]
-    status[(t < t0[:, None]) & (site < 0)] = "not_free"
-    status[(t >= tend[:, None]) & (site < 0)] = "ended"
+    status[(t < net.lot_t0[:, None]) & (site < 0)] = "not_free"
+    status[(t >= net.lot_tend[:, None]) & (site < 0)] = "ended"
     return site, status
 
 
@@ -82,52 +99,35 @@ def _periods(net: Network, site: np.ndarray, status: np.ndarray) -> pd.DataFrame
     )
 
 
-def _node_site_t(net: Network, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    is_x = nodes < net.n_x
-    site = np.where(is_x, net.x_site[np.minimum(nodes, net.n_x - 1)], -1)
-    zi = np.clip(nodes - net.z0, 0, max(len(net.z_t) - 1, 0))
-    t = np.where(is_x, net.x_t[np.minimum(nodes, net.n_x - 1)], net.z_t[zi])
-    return site, t
-
-
 def _moves(net: Network, v: np.ndarray) -> pd.DataFrame:
     taken = (v[net.a0 : net.o0] > 0.5) & np.isin(
         net.arc_kind, (PLACE, MOVE, TO_STORAGE)
     )
     arcs = np.flatnonzero(taken)
-    from_site, t_dep = _node_site_t(net, net.arc_tail[arcs])
-    to_site, t_arr = _node_site_t(net, net.arc_head[arcs])
+    src, dst = net.arc_src[arcs], net.arc_dst[arcs]
     ids = net.sites["site_id"].to_numpy(dtype=object)
     h = net.horizon
+    dep, arr = net.arc_dep[arcs], net.arc_arr[arcs]
     moves = pd.DataFrame(
         {
-            "batch_id": net.batches["batch_id"].to_numpy()[_arc_batch(net, arcs)],
-            "kind": np.array(["", "to_storage", "", "place", "move"])[
-                net.arc_kind[arcs]
-            ],
-            "from_site": np.where(from_site >= 0, ids[np.maximum(from_site, 0)], ""),
-            "to_site": np.where(to_site >= 0, ids[np.maximum(to_site, 0)], ""),
-            "depart": [h.label(k + 1) if k + 1 < h.n else "" for k in t_dep],
-            "arrive": [h.label(k) for k in t_arr],
-            "arrive_date": pd.to_datetime(h.starts[t_arr]).strftime("%Y-%m-%d"),
+            "batch_id": net.batches["batch_id"].to_numpy()[net.arc_batch[arcs]],
+            "kind": [ARC_KINDS[k] for k in net.arc_kind[arcs]],
+            "from_site": np.where(src >= 0, ids[np.maximum(src, 0)], ""),
+            "to_site": np.where(dst >= 0, ids[np.maximum(dst, 0)], ""),
+            "depart": [h.label(k) if k < h.n else "" for k in dep],
+            "arrive": [h.label(k) if k < h.n else "" for k in arr],
+            "arrive_date": [str(h.bounds()[min(k, h.n)]) for k in arr],
             "distance_km": np.round(net.arc_km[arcs], 1),
             "cost_eur": np.round(net.arc_cost[arcs], 0),
-            "from_i": from_site,
-            "to_i": to_site,
-            "lot_i": _arc_batch(net, arcs),
-            "t_i": t_arr,
+            "from_i": src,
+            "to_i": dst,
+            "lot_i": net.arc_batch[arcs],
+            "t_i": arr,
         }
     )
     moves = moves.sort_values(["batch_id", "t_i", "kind"], kind="stable")
     moves["explanation_nl"] = [_explain(net, row) for row in moves.itertuples()]
     return moves.reset_index(drop=True)
-
-
-def _arc_batch(net: Network, arcs: np.ndarray) -> np.ndarray:
-    tails = net.arc_tail[arcs]
-    is_x = tails < net.n_x
-    zi = np.clip(tails - net.z0, 0, max(len(net.z_batch) - 1, 0))
-    return np.where(is_x, net.x_batch[np.minimum(tails, net.n_x - 1)], net.z_batch[zi])
 
 
 def _site_name(net: Network, s: int) -> str:
@@ -158,24 +158,23 @@ def _explain(net: Network, row: Any) -> str:
 
 def _figures(net: Network, v: np.ndarray, moves: pd.DataFrame) -> dict[str, Any]:
     u = net.batches["units"].to_numpy(float)
-    on = v[: net.n_x] > 0.5
-    unit_periods = float(u[net.x_batch[on]].sum())
-    stored = v[net.z0 : net.a0] > 0.5
-    source = np.r_[True, np.diff(net.z_batch) != 0]  # the period before free
-    idle = float(u[net.z_batch[stored & ~source]].sum())
+    b, _, _ = _stays(net, v)
+    unit_periods = float(u[b].sum())
+    stored = (v[net.z0 : net.a0] > 0.5) & (net.z_t >= net.lot_t0[net.z_batch])
+    idle = float(u[net.z_batch[stored]].sum())
     ypp = net.horizon.years_per_period
     arc_cost = net.arc_cost * (v[net.a0 : net.o0] > 0.5)
     by_kind = {
         k: float(arc_cost[net.arc_kind == i].sum())
         for i, k in ((PLACE, "placing"), (MOVE, "moving"), (TO_STORAGE, "to_storage"))
     }
-    by_kind["origin_dismantling"] = float(arc_cost[net.arc_kind == 2].sum())
+    by_kind["origin_dismantling"] = float(arc_cost[net.arc_kind == STORAGE].sum())
     opened = v[net.o0 : net.y0] > 0.5
     by_kind["site_preparation"] = float(
         net.sites["prep_eur"].to_numpy(float)[net.open_site[opened]].sum()
     )
     by_kind["storage"] = idle * ypp * net.policy.storage_eur_per_unit_year
-    housed_units = np.unique(net.x_batch[on])
+    housed_units = np.unique(b)
     return {
         "objective": float(net.cost @ v),
         "unit_periods_housed": unit_periods,

@@ -91,7 +91,8 @@ def _check_hard_demand(net: Network, v: np.ndarray) -> None:
         lines.append(
             f"{region}{' / ' + net.y_group[k] if net.y_group[k] else ''} in "
             f"{net.horizon.label(t)}: {net.y_need[k]:g} units needed, at most "
-            f"{net.y_need[k] - short[k]:g} can be housed (sites there: capacity {cap:g})"
+            f"{net.y_need[k] - short[k]:g} can be housed "
+            f"(sites there: capacity {cap:g})"
         )
     msg = (
         f"the demand cannot be met in {len(bad)} region-period(s) "
@@ -165,7 +166,10 @@ def run_match(
     )
     _check_hard_demand(net, solution.values)
     plan, greedy = decode_plan(net, solution.values), decode_plan(net, start)
-    summary = _summary(net, solution, plan, greedy, sites, batches, demand, feasible)
+    summary = _summary(
+        net, solution, plan, greedy,
+        inputs=_inputs(sites, batches, demand), greedy_feasible=feasible,
+    )  # fmt: skip
     say(
         _figures_line("optimaal", plan.figures)
         + "; "
@@ -181,26 +185,28 @@ def run_match(
     )
 
 
+def _inputs(
+    sites: SiteTable, batches: BatchTable, demand: DemandTable | None
+) -> list[dict[str, str]]:
+    tables = [("sites", sites), ("units", batches), ("demand", demand)]
+    return [
+        {"kind": kind, "path": table.source, "sha256": table.sha256}
+        for kind, table in tables
+        if table is not None
+    ]
+
+
 def _summary(
     net: Network,
     sol: Solution,
     plan: Plan,
     greedy: Plan,
-    sites: SiteTable,
-    batches: BatchTable,
-    demand: DemandTable | None,
+    *,
+    inputs: list[dict[str, str]],
     greedy_feasible: bool,
 ) -> dict[str, Any]:
     opt, base = plan.figures, greedy.figures
     keys = ("units_housed", "unit_years_housed", "cost_eur", "moves", "objective")
-    inputs = [
-        {"kind": "sites", "path": sites.source, "sha256": sites.sha256},
-        {"kind": "units", "path": batches.source, "sha256": batches.sha256},
-    ]
-    if demand is not None:
-        inputs.append(
-            {"kind": "demand", "path": demand.source, "sha256": demand.sha256}
-        )
     h = net.horizon
     return {
         "match": {

@@ -14,14 +14,27 @@ HAND = Policy(downtime_months=0, min_stay_years=1, score_weight=0.0)
 
 
 def site_rows(*rows: dict) -> pd.DataFrame:
-    base = {"capacity": 30, "available_from": "2026-01-01", "available_to": "2031-01-01",
-            "score": 50, "prep_eur": 100_000, "y": 0, "municipality": "Katwijk"}
+    base = {
+        "capacity": 30,
+        "available_from": "2026-01-01",
+        "available_to": "2031-01-01",
+        "score": 50,
+        "prep_eur": 100_000,
+        "y": 0,
+        "municipality": "Katwijk",
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 
 def unit_rows(*rows: dict) -> pd.DataFrame:
-    base = {"units": 20, "unit_type": "studio", "x": 0, "y": 0,
-            "free_from": "2026-01-01", "in_storage": "yes"}
+    base = {
+        "units": 20,
+        "unit_type": "studio",
+        "x": 0,
+        "y": 0,
+        "free_from": "2026-01-01",
+        "in_storage": "yes",
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 

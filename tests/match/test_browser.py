@@ -21,19 +21,49 @@ PASSPHRASE = "lantaarn paraplu kiezel wortel"
 def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("chains")
     site_rows(
-        {"site_id": "Valkenburg", "x": 90_000, "y": 465_000, "available_to": "2028-01-01"},
-        {"site_id": "Katwijk-Noord", "x": 92_000, "y": 468_000,
-         "available_from": "2027-07-01"},
+        {
+            "site_id": "Valkenburg",
+            "x": 90_000,
+            "y": 465_000,
+            "available_to": "2028-01-01",
+        },
+        {
+            "site_id": "Katwijk-Noord",
+            "x": 92_000,
+            "y": 468_000,
+            "available_from": "2027-07-01",
+        },
     ).to_csv(folder / "sites.csv", index=False)
     unit_rows({"batch_id": "B3", "units": 24, "x": 89_000, "y": 464_000}).to_csv(
-        folder / "units.csv", index=False)
+        folder / "units.csv", index=False
+    )
     (folder / "pass.txt").write_text(PASSPHRASE + "\n", encoding="utf-8")
-    for name, extra in (("plain", []), ("secret", ["--passphrase-file", str(folder / "pass.txt")])):
-        result = CliRunner().invoke(cli, [
-            "match", "--sites", str(folder / "sites.csv"), "--units",
-            str(folder / "units.csv"), "--from", "2026-01", "--to", "2031-01",
-            "--min-stay", "1", "--out", str(folder / name), "--map",
-            "--recipient", "Regiotafel, 4 dec", *extra])
+    for name, extra in (
+        ("plain", []),
+        ("secret", ["--passphrase-file", str(folder / "pass.txt")]),
+    ):
+        result = CliRunner().invoke(
+            cli,
+            [
+                "match",
+                "--sites",
+                str(folder / "sites.csv"),
+                "--units",
+                str(folder / "units.csv"),
+                "--from",
+                "2026-01",
+                "--to",
+                "2031-01",
+                "--min-stay",
+                "1",
+                "--out",
+                str(folder / name),
+                "--map",
+                "--recipient",
+                "Regiotafel, 4 dec",
+                *extra,
+            ],
+        )
         assert result.exit_code == 0, result.output
     return folder
 
@@ -41,12 +71,15 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium chromium-driver")
+        pytest.fail(
+            f"{CHROMIUM} not found: apt-get install -y chromium chromium-driver"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -104,7 +137,8 @@ def test_timeline_chart_renders(browser, plan_dir):
         size = page.evaluate(
             "() => { const e = document.querySelector('svg, img');"
             " return [e.width.baseVal ? e.width.baseVal.value : e.naturalWidth,"
-            " e.height.baseVal ? e.height.baseVal.value : e.naturalHeight]; }")
+            " e.height.baseVal ? e.height.baseVal.value : e.naturalHeight]; }"
+        )
         assert size[0] > 500 and size[1] > 50, (name, size)
         assert requests == [url]
     svg = (plan_dir / "plain" / "timeline.svg").read_text(encoding="utf-8")

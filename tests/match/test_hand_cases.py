@@ -15,8 +15,10 @@ VALUE = 12_000 / 4  # euro per unit-quarter
 def test_a_site_closes_and_the_batch_moves_on(write_inputs, five_years):
     # A: 1 km from the depot, 2026-2027; B: 4 km, 2028-2030 (3 km from A).
     sites, units = write_inputs(
-        site_rows({"site_id": "A", "x": 1000, "available_to": "2028-01-01"},
-                  {"site_id": "B", "x": 4000, "available_from": "2028-01-01"}),
+        site_rows(
+            {"site_id": "A", "x": 1000, "available_to": "2028-01-01"},
+            {"site_id": "B", "x": 4000, "available_from": "2028-01-01"},
+        ),
         unit_rows({"batch_id": "B1"}),
     )
     result = run_match(sites, units, five_years, policy=HAND)
@@ -39,8 +41,10 @@ def test_a_site_closes_and_the_batch_moves_on(write_inputs, five_years):
 def test_two_batches_one_site_houses_the_larger(write_inputs, five_years):
     sites, units = write_inputs(
         site_rows({"site_id": "S", "x": 1000}),
-        unit_rows({"batch_id": "A20", "units": 20},
-                  {"batch_id": "B24", "units": 24, "free_from": "2026-02-01"}),
+        unit_rows(
+            {"batch_id": "A20", "units": 20},
+            {"batch_id": "B24", "units": 24, "free_from": "2026-02-01"},
+        ),
     )
     result = run_match(sites, units, five_years, policy=HAND)
     on_site = result.plan.periods.query("site_id == 'S'")
@@ -69,8 +73,10 @@ def test_a_unit_type_that_fits_no_site_stays_in_storage(write_inputs, five_years
 
 def test_a_site_too_far_is_not_used(write_inputs, five_years):
     sites, units = write_inputs(
-        site_rows({"site_id": "FAR", "x": 70_000, "score": 100},
-                  {"site_id": "NEAR", "x": 5_000, "score": 40}),
+        site_rows(
+            {"site_id": "FAR", "x": 70_000, "score": 100},
+            {"site_id": "NEAR", "x": 5_000, "score": 40},
+        ),
         unit_rows({"batch_id": "B1"}),
     )
     result = run_match(sites, units, five_years, policy=HAND)
@@ -80,9 +86,13 @@ def test_a_site_too_far_is_not_used(write_inputs, five_years):
     assert set(result.plan.periods.site_id) == {"FAR"}
 
 
-def test_hard_demand_that_cannot_be_met_is_explained(write_inputs, five_years, tmp_path):
-    sites, units = write_inputs(site_rows({"site_id": "S", "x": 1000}),
-                                unit_rows({"batch_id": "B1", "units": 20}))
+def test_hard_demand_that_cannot_be_met_is_explained(
+    write_inputs, five_years, tmp_path
+):
+    sites, units = write_inputs(
+        site_rows({"site_id": "S", "x": 1000}),
+        unit_rows({"batch_id": "B1", "units": 20}),
+    )
     (tmp_path / "demand.csv").write_text("region,units\nKatwijk,25\n", encoding="utf-8")
     demand = read_demand(tmp_path / "demand.csv")
     assert isinstance(demand, DemandTable)
@@ -95,8 +105,13 @@ def test_hard_demand_that_cannot_be_met_is_explained(write_inputs, five_years, t
     result = run_match(sites, units, five_years, policy=HAND, demand=demand)
     assert result.summary["unmet_unit_periods"] == pytest.approx(5 * 20)
     assert result.summary["demand"][0] == {
-        "region": "Katwijk", "target_group": "", "period": "2026-Q1",
-        "need": 25.0, "met": 20.0, "unmet": 5.0}
+        "region": "Katwijk",
+        "target_group": "",
+        "period": "2026-Q1",
+        "need": 25.0,
+        "met": 20.0,
+        "unmet": 5.0,
+    }
 
 
 def test_a_fix_outside_the_sites_term_names_site_and_period(write_inputs, five_years):
@@ -105,26 +120,43 @@ def test_a_fix_outside_the_sites_term_names_site_and_period(write_inputs, five_y
         unit_rows({"batch_id": "B1"}),
     )
     with pytest.raises(ConfigError, match="site A holds no units in 2029-Q2"):
-        run_match(sites, units, five_years, policy=HAND,
-                  what_if=WhatIf(fixes=(("B1", "A", "2029-Q2"),)))
+        run_match(
+            sites,
+            units,
+            five_years,
+            policy=HAND,
+            what_if=WhatIf(fixes=(("B1", "A", "2029-Q2"),)),
+        )
 
 
 def test_fix_and_forbid_answer_session_questions(write_inputs, five_years):
     import pandas as pd
 
     sites, units = write_inputs(
-        site_rows({"site_id": "A", "x": 1000, "score": 90},
-                  {"site_id": "B", "x": 2000, "score": 10}),
+        site_rows(
+            {"site_id": "A", "x": 1000, "score": 90},
+            {"site_id": "B", "x": 2000, "score": 10},
+        ),
         unit_rows({"batch_id": "B1"}),
     )
-    fixed = run_match(sites, units, five_years, policy=HAND,
-                      what_if=WhatIf(fixes=(("B1", "B", "2026-Q1"),)))
+    fixed = run_match(
+        sites,
+        units,
+        five_years,
+        policy=HAND,
+        what_if=WhatIf(fixes=(("B1", "B", "2026-Q1"),)),
+    )
     assert fixed.plan.periods.site_id.iloc[0] == "B"
     scored = Policy(downtime_months=0, min_stay_years=1)
     plain = run_match(sites, units, five_years, policy=scored)
     assert set(plain.plan.periods.site_id) == {"A"}
-    early = run_match(sites, units, five_years, policy=scored,
-                      what_if=WhatIf(forbid={"A": pd.Timestamp("2029-01-01")}))
+    early = run_match(
+        sites,
+        units,
+        five_years,
+        policy=scored,
+        what_if=WhatIf(forbid={"A": pd.Timestamp("2029-01-01")}),
+    )
     late = early.plan.periods.query("period_start >= '2029-01-01'")
     assert "A" not in set(late.site_id)
     assert (early.plan.periods.status == "op locatie").all()

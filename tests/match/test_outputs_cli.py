@@ -21,16 +21,32 @@ def inputs(tmp_path: Path) -> tuple[Path, Path]:
         {"site_id": "Katwijk-Noord", "x": 7400, "available_from": "2027-07-01"},
         {"site_id": "Rijnsburg", "x": 3000, "capacity": 20},
     )
-    units = unit_rows({"batch_id": "B3", "units": 24}, {"batch_id": "B4", "units": 18,
-                                                         "free_from": "2026-07-01"})
+    units = unit_rows(
+        {"batch_id": "B3", "units": 24},
+        {"batch_id": "B4", "units": 18, "free_from": "2026-07-01"},
+    )
     sites.to_csv(tmp_path / "sites.csv", index=False)
     units.to_csv(tmp_path / "units.csv", index=False)
     return tmp_path / "sites.csv", tmp_path / "units.csv"
 
 
 def _run(sites: Path, units: Path, out: Path, *extra: str):
-    args = ["match", "--sites", str(sites), "--units", str(units), "--from", "2026-01",
-            "--to", "2031-01", "--out", str(out), "--min-stay", "1", *extra]
+    args = [
+        "match",
+        "--sites",
+        str(sites),
+        "--units",
+        str(units),
+        "--from",
+        "2026-01",
+        "--to",
+        "2031-01",
+        "--out",
+        str(out),
+        "--min-stay",
+        "1",
+        *extra,
+    ]
     return CliRunner().invoke(cli, args, catch_exceptions=False)
 
 
@@ -41,14 +57,23 @@ def test_cli_writes_every_output_and_reports(inputs, tmp_path):
     assert "Handmatig (greedy)" in result.output
     out = tmp_path / "plan"
     names = {p.name for p in out.iterdir()}
-    assert names == {"plan.csv", "moves.csv", "plan.xlsx", "chains.gpkg",
-                     "summary.json", "timeline.png", "timeline.svg"}
+    assert names == {
+        "plan.csv",
+        "moves.csv",
+        "plan.xlsx",
+        "chains.gpkg",
+        "summary.json",
+        "timeline.png",
+        "timeline.svg",
+    }
     plan = pd.read_csv(out / "plan.csv", keep_default_na=False)
     assert list(plan.columns[:4]) == ["batch_id", "period_start", "site_id", "units"]
     assert len(plan) == 2 * 20
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert {"status", "objective", "gap"} <= set(summary["solver"])
-    assert {"units_housed", "unit_years_housed", "cost_eur", "moves"} <= set(summary["greedy"])
+    assert {"units_housed", "unit_years_housed", "cost_eur", "moves"} <= set(
+        summary["greedy"]
+    )
     assert [i["kind"] for i in summary["inputs"]] == ["sites", "units"]
     chains = gpd.read_file(out / "chains.gpkg", layer="chains")
     assert chains.crs.to_epsg() == 28992
@@ -62,8 +87,16 @@ def test_cli_writes_every_output_and_reports(inputs, tmp_path):
 def test_rerun_gives_byte_identical_files(inputs, tmp_path):
     assert _run(*inputs, tmp_path / "a").exit_code == 0
     assert _run(*inputs, tmp_path / "b").exit_code == 0
-    for name in ("plan.csv", "moves.csv", "summary.json", "timeline.svg", "timeline.png"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    for name in (
+        "plan.csv",
+        "moves.csv",
+        "summary.json",
+        "timeline.svg",
+        "timeline.png",
+    ):
+        assert (tmp_path / "a" / name).read_bytes() == (
+            tmp_path / "b" / name
+        ).read_bytes(), name
     a = gpd.read_file(tmp_path / "a" / "chains.gpkg", layer="chains")
     b = gpd.read_file(tmp_path / "b" / "chains.gpkg", layer="chains")
     pd.testing.assert_frame_equal(a, b)
@@ -83,8 +116,11 @@ def test_existing_folder_is_refused_and_kept(inputs, tmp_path):
 def test_bad_input_names_file_column_rows_and_fix(inputs, tmp_path):
     sites, _ = inputs
     bad = tmp_path / "bad_units.csv"
-    bad.write_text("batch_id,units,unit_type,x,y,free_from\nB1,twelve,studio,0,0,2026-01-01\n"
-                   "B1,10,,0,0,someday\n", encoding="utf-8")
+    bad.write_text(
+        "batch_id,units,unit_type,x,y,free_from\nB1,twelve,studio,0,0,2026-01-01\n"
+        "B1,10,,0,0,someday\n",
+        encoding="utf-8",
+    )
     result = _run(sites, bad, tmp_path / "plan")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
@@ -100,12 +136,22 @@ def test_bad_input_names_file_column_rows_and_fix(inputs, tmp_path):
 def test_fix_that_cannot_hold_is_explained(inputs, tmp_path):
     result = _run(*inputs, tmp_path / "plan", "--fix", "B3=Valkenburg@2029-Q1")
     assert result.exit_code == 1
-    assert "--fix B3=Valkenburg@2029-Q1 cannot hold: site Valkenburg holds no units in 2029-Q1" in result.output
+    assert (
+        "--fix B3=Valkenburg@2029-Q1 cannot hold: site Valkenburg holds no units in 2029-Q1"
+        in result.output
+    )
 
 
 def test_forbid_and_map_with_watermark(inputs, tmp_path):
-    result = _run(*inputs, tmp_path / "plan", "--forbid", "Rijnsburg", "--map",
-                  "--recipient", "Regiotafel, 4 dec")
+    result = _run(
+        *inputs,
+        tmp_path / "plan",
+        "--forbid",
+        "Rijnsburg",
+        "--map",
+        "--recipient",
+        "Regiotafel, 4 dec",
+    )
     assert result.exit_code == 0, result.output
     plan = pd.read_csv(tmp_path / "plan" / "plan.csv", keep_default_na=False)
     assert "Rijnsburg" not in set(plan.site_id)

@@ -47,8 +47,11 @@ def instances(draw):
         min_stay_years=draw(st.sampled_from([0.5, 1.0])),
         value_eur_per_unit_year=draw(st.sampled_from([6_000.0, 30_000.0])),
     )
-    return (SiteTable(frame=pd.DataFrame(sites), source="random", sha256=""),
-            BatchTable(frame=pd.DataFrame(batches), source="random", sha256=""), policy)
+    return (
+        SiteTable(frame=pd.DataFrame(sites), source="random", sha256=""),
+        BatchTable(frame=pd.DataFrame(batches), source="random", sha256=""),
+        policy,
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
