@@ -146,6 +146,7 @@ def solve_network(
         "mip_rel_gap", float(mip_gap if mip_gap is not None else net.policy.mip_gap)
     )
     h.setOptionValue("random_seed", 0)
+    h.setOptionValue("presolve", "on" if net.policy.presolve else "off")
     if threads:
         h.setOptionValue("threads", int(threads))
     if start is not None:
