@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "results": 8,
     "render": 9,
     "pipeline": 10,
+    "match": 10,
     "national": 10,
     "cli": 11,
     "__init__": 12,

@@ -6,20 +6,19 @@ from pathlib import Path
 
 import click
 
+from kansenkaart.cli.map_cmd import _prompt_passphrase
+from kansenkaart.cli.options import InputFile, OutputFolder
 from kansenkaart.match.api import match_files, parse_what_if
 from kansenkaart.match.model import Policy
 from kansenkaart.match.plan import euro_nl
+from kansenkaart.render._crypto import read_passphrase_file
 
 __all__ = ["match_command"]
 
-_IN = click.Path(exists=True, path_type=Path)
-
 
 def _passphrase(encrypt: bool, passphrase_file: Path | None) -> str | None:
-    from kansenkaart.cli.map_cmd import _prompt_passphrase, _read_passphrase_file  # noqa: PLC0415
-
     if passphrase_file is not None:
-        return _read_passphrase_file(passphrase_file)
+        return read_passphrase_file(passphrase_file)
     return _prompt_passphrase() if encrypt else None
 
 
@@ -46,14 +45,19 @@ def _report(result: object, out: Path) -> None:
 @click.option(
     "--sites",
     required=True,
-    type=_IN,
+    type=InputFile(dir_okay=True),
     help="Sites: CSV/XLSX/GeoPackage, or a locatiescan result folder.",
 )
 @click.option(
-    "--units", required=True, type=_IN, help="Unit batches: CSV/XLSX/GeoPackage."
+    "--units",
+    required=True,
+    type=InputFile(),
+    help="Unit batches: CSV/XLSX/GeoPackage.",
 )
 @click.option(
-    "--demand", type=_IN, help="Units needed per region and period (optional)."
+    "--demand",
+    type=InputFile(),
+    help="Units needed per region and period (optional).",
 )
 @click.option("--from", "start", required=True, help="First month, e.g. 2026-01.")
 @click.option("--to", "end", required=True, help="End (not included), e.g. 2041-01.")
@@ -64,10 +68,12 @@ def _report(result: object, out: Path) -> None:
     show_default=True,
     help="Planning period.",
 )
+@click.option("--out", required=True, type=OutputFolder(), help="Output folder.")
 @click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="Output folder."
+    "--overwrite",
+    is_flag=True,
+    help="Replace an earlier result in --out (only a folder kansenkaart wrote).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an earlier match in --out.")
 @click.option(
     "--fix",
     multiple=True,
@@ -125,8 +131,9 @@ def _report(result: object, out: Path) -> None:
 @click.option("--encrypt", is_flag=True, help="Encrypt the map; asks for a passphrase.")
 @click.option(
     "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the map passphrase from this file's first line.",
+    type=InputFile(),
+    help="Read the map passphrase from the first line of this file (implies "
+    "--encrypt; UTF-8 or Windows cp1252, trailing spaces ignored).",
 )
 def match_command(  # noqa: PLR0917 - click passes each option as an argument
     sites: Path,

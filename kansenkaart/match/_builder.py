@@ -302,7 +302,7 @@ class Builder:
         self.entries(first + np.arange(self.n_p), open_of, -1.0)
 
     def housed(self) -> pd.DataFrame:
-        """(arc, period, site, batch) for every period an arrival keeps a batch on site."""
+        """(arc, period, site, batch) for each period an arrival keeps a batch."""
         arr = self.arrivals()
         p = self.arc["head"][arr]
         k, t = expand_ranges(self.arc["arr"][arr], self.e_p[p])

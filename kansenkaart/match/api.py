@@ -14,6 +14,7 @@ from kansenkaart.match.outputs import write_match
 from kansenkaart.match.read import read_demand, read_sites, read_units
 from kansenkaart.match.run import MatchResult, run_match
 from kansenkaart.match.scan_sites import sites_from_result
+from kansenkaart.results.folder import check_output_dir
 
 __all__ = ["match_files", "parse_what_if"]
 
@@ -102,6 +103,8 @@ def match_files(
     MatchResult
     """
     policy = policy or Policy()
+    inputs = [Path(p) for p in (sites, units, demand) if p is not None]
+    check_output_dir(Path(out), overwrite=overwrite, inputs=inputs)
     horizon = horizon_from(start, end, period=period)  # type: ignore[arg-type]
     if Path(sites).is_dir():
         site_table = sites_from_result(
@@ -130,5 +133,7 @@ def match_files(
     )
     if progress:
         progress("resultaten schrijven")
-    write_match(result, out, overwrite=overwrite, map_options=map_options)
+    write_match(
+        result, out, overwrite=overwrite, map_options=map_options, inputs=inputs
+    )
     return result

@@ -4,9 +4,11 @@
 (sheets plan, verhuizingen, greedy, samenvatting), ``chains.gpkg`` (layers
 ``chains``: lines between consecutive places of a batch, with dates, and
 ``sites``), ``summary.json``, ``timeline.png``/``timeline.svg`` and, when
-asked, ``map.html``. Everything is written into a temporary folder next to
-``out`` and moved into place when complete; identical inputs give
-byte-identical CSV, JSON and SVG files.
+asked, ``map.html``. The folder follows the result folder contract of
+:mod:`kansenkaart.results.folder` (kind ``match``: marker file, written
+beside ``out`` and swapped in when complete, ``--overwrite`` only replacing a
+folder kansenkaart wrote and never one holding an input); identical inputs
+give byte-identical CSV, JSON and SVG files.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import logging
 import shutil
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,12 @@ import pandas as pd
 import shapely
 
 from kansenkaart.crs import RD_NEW
-from kansenkaart.errors import ConfigError
 from kansenkaart.match.run import MatchResult
+from kansenkaart.results.folder import (
+    check_output_dir,
+    swap_into_place,
+    write_marker,
+)
 
 __all__ = ["chain_lines", "write_match"]
 
@@ -53,20 +60,6 @@ MOVE_COLUMNS = [
     "cost_eur",
     "explanation_nl",
 ]
-
-
-def _check_out(out: Path, *, overwrite: bool) -> None:
-    if not out.exists():
-        return
-    if not overwrite:
-        msg = f"{out} already exists. Choose another --out folder or add --overwrite."
-        raise ConfigError(msg)
-    if not (out / "plan.csv").is_file():
-        msg = (
-            f"{out} exists and is not a match result (no plan.csv); it is left "
-            "alone. Choose another --out folder."
-        )
-        raise ConfigError(msg)
 
 
 def chain_lines(result: MatchResult) -> gpd.GeoDataFrame:
@@ -185,6 +178,7 @@ def write_match(
     *,
     overwrite: bool = False,
     map_options: dict[str, Any] | None = None,
+    inputs: Iterable[Path] = (),
 ) -> Path:
     """Write the plan, chains, chart, summary (and map) into ``out_dir``.
 
@@ -195,9 +189,12 @@ def write_match(
     out_dir : str or Path
         Folder to create.
     overwrite : bool, default False
-        Replace ``out_dir`` when it exists and holds an earlier match.
+        Replace ``out_dir`` when it exists and holds only what kansenkaart
+        wrote (see :func:`kansenkaart.results.folder.check_output_dir`).
     map_options : dict, optional
         ``recipient`` and ``passphrase`` for ``map.html``; no map when None.
+    inputs : iterable of Path, optional
+        The input files and folders: a folder holding one is never replaced.
 
     Returns
     -------
@@ -207,19 +204,18 @@ def write_match(
     Raises
     ------
     ConfigError
-        When ``out_dir`` exists (without ``overwrite``) or is not a match
-        result.
+        When ``out_dir`` exists (without ``overwrite``), holds files
+        kansenkaart did not write, holds an input, or cannot be written.
     """
     out = Path(out_dir)
-    _check_out(out, overwrite=overwrite)
+    check_output_dir(out, overwrite=overwrite, inputs=inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         _write_all(result, tmp, map_options)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        write_marker(tmp, kind="match")
+        swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -5,7 +5,9 @@ names the file, the column, the rows (as Excel numbers them, the header being
 row 1; features are counted from 1 in a GeoPackage) and how to fix it.
 Coordinates are RD New (EPSG:28992); a GeoPackage in another CRS is
 reprojected, and a GeoPackage without ``x``/``y`` columns gives each feature's
-representative point.
+representative point. CSV files go through the readers' one CSV engine
+(:mod:`kansenkaart.io._csv`: ``;``/``,``/tab, UTF-8 or Windows-1252);
+columns whose names suggest person data are never parsed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import pandas as pd
 
 from kansenkaart.crs import ensure_rd_new
 from kansenkaart.errors import DataSourceError, SchemaError
+from kansenkaart.io._csv import read_csv_text
 from kansenkaart.match.model import BatchTable, DemandTable, SiteTable
+from kansenkaart.model.privacy import may_hold_person_data
 
 __all__ = ["read_demand", "read_sites", "read_units", "sha256_of"]
 
@@ -74,15 +78,8 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, Any, int]:
         raise DataSourceError(msg)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            sep=None,
-            engine="python",
-            encoding="utf-8-sig",
-        )
-        return frame, None, 2
+        frame = read_csv_text(path, keep=lambda c: not may_hold_person_data(c))
+        return frame.astype(object).where(frame.notna(), ""), None, 2
     if suffix in {".xlsx", ".xls"}:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         return frame, None, 2

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from kansenkaart import __version__
+from kansenkaart._version import __version__
 from kansenkaart.match.greedy import greedy_plan
 from kansenkaart.match.model import (
     BatchTable,

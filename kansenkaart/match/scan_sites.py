@@ -24,6 +24,7 @@ import pandas as pd
 from kansenkaart.errors import SchemaError
 from kansenkaart.match.model import SiteTable
 from kansenkaart.match.read import sha256_of
+from kansenkaart.results.read import read_result
 
 __all__ = ["sites_from_result"]
 
@@ -77,8 +78,6 @@ def sites_from_result(
     SchemaError
         When the folder holds no scored candidate.
     """
-    from kansenkaart.render._result import read_result  # noqa: PLC0415
-
     result_dir = Path(result_dir)
     result = read_result(result_dir)
     cand = result.candidates
@@ -96,7 +95,7 @@ def sites_from_result(
     capacity = np.floor(area.to_numpy() / 10_000 * density).astype(np.int64)
     frame = pd.DataFrame(
         {
-            "site_id": scored["candidate_id"].astype(str).to_numpy(),
+            "site_id": scored.index.astype(str).to_numpy(),
             "x": points.x.to_numpy(),
             "y": points.y.to_numpy(),
             "capacity": capacity,

@@ -23,7 +23,12 @@ from __future__ import annotations
 
 from kansenkaart.results.assemble import VALUE_PREFIX
 from kansenkaart.results.charts import CHART_NAMES, result_charts, write_charts
-from kansenkaart.results.folder import MARKER, RESULT_FILES, check_output_dir
+from kansenkaart.results.folder import (
+    MARKER,
+    MATCH_FILES,
+    RESULT_FILES,
+    check_output_dir,
+)
 from kansenkaart.results.model import (
     CONTEXT_LAYERS,
     FIXED_COLUMNS,
@@ -40,6 +45,7 @@ __all__ = [
     "CONTEXT_LAYERS",
     "FIXED_COLUMNS",
     "MARKER",
+    "MATCH_FILES",
     "OUTCOME_ORDER",
     "RESULT_FILES",
     "VALUE_PREFIX",

@@ -1,8 +1,9 @@
-"""The result folder on disk: which files a scan writes, and what may be replaced.
+"""The result folder on disk: which files a command writes, and what may be replaced.
 
-A result folder holds only the files of :data:`RESULT_FILES` and the marker
-file :data:`MARKER` (JSON: format version, package version, file list) that
-says the folder is a kansenkaart result. ``--overwrite`` replaces a folder
+A result folder holds only the files of its kind (:data:`RESULT_FILES` for a
+scan, :data:`MATCH_FILES` for a match; :data:`RESULT_KINDS`) and the marker
+file :data:`MARKER` (JSON: format version, package version, kind, file list)
+that says the folder is a kansenkaart result. ``--overwrite`` replaces a folder
 only when it is empty, or holds the marker and nothing but those files; it
 never replaces the working directory, a folder above it, or a folder that
 holds (or is) one of the inputs. The swap is atomic: the new folder is
@@ -26,7 +27,9 @@ from kansenkaart.results.charts import CHART_NAMES
 
 __all__ = [
     "MARKER",
+    "MATCH_FILES",
     "RESULT_FILES",
+    "RESULT_KINDS",
     "check_output_dir",
     "check_writable",
     "swap_into_place",
@@ -46,17 +49,46 @@ RESULT_FILES: tuple[str, ...] = (
     "map.html",
     *(f"{name}.{kind}" for name in CHART_NAMES for kind in ("png", "svg")),
 )
+#: Every file ``kansenkaart match`` may write into its output folder.
+MATCH_FILES: tuple[str, ...] = (
+    "plan.csv",
+    "moves.csv",
+    "plan.xlsx",
+    "chains.gpkg",
+    "summary.json",
+    "timeline.png",
+    "timeline.svg",
+    "map.html",
+)
+#: The files of each kind of result folder (the marker records the kind).
+RESULT_KINDS: dict[str, tuple[str, ...]] = {
+    "scan": RESULT_FILES,
+    "match": MATCH_FILES,
+}
 #: Marker file that says a folder is a kansenkaart result.
 MARKER = ".kansenkaart-result"
 _MARKER_VERSION = 1
-_OURS = frozenset((*RESULT_FILES, MARKER))
+_OURS = frozenset((*(n for f in RESULT_KINDS.values() for n in f), MARKER))
 
 
-def write_marker(folder: Path) -> None:
-    """Write the marker file listing the result files present in ``folder``."""
-    files = sorted(p.name for p in folder.iterdir() if p.name in RESULT_FILES)
-    data = {"kansenkaart_result": _MARKER_VERSION, "version": __version__}
-    data["files"] = files  # type: ignore[assignment]
+def write_marker(folder: Path, *, kind: str = "scan") -> None:
+    """Write the marker file listing the result files present in ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        The complete result folder (before it is moved into place).
+    kind : {"scan", "match"}, default "scan"
+        Which command wrote it (:data:`RESULT_KINDS`).
+    """
+    known = RESULT_KINDS[kind]
+    files = sorted(p.name for p in folder.iterdir() if p.name in known)
+    data: dict[str, object] = {
+        "kansenkaart_result": _MARKER_VERSION,
+        "version": __version__,
+        "kind": kind,
+        "files": files,
+    }
     (folder / MARKER).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
@@ -101,16 +133,16 @@ def _refuse_protected(out: Path, inputs: Iterable[Path]) -> None:
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
         msg = (
-            f"--out {out}: is the working directory or a folder above it; a scan "
-            "never replaces it. Give a new subfolder, e.g. --out resultaat."
+            f"--out {out}: is the working directory or a folder above it; "
+            "kansenkaart never replaces it. Give a new subfolder, e.g. --out resultaat."
         )
         raise ConfigError(msg)
     for item in inputs:
         src = Path(item).resolve()
         if src == target or target in src.parents:
             msg = (
-                f"--out {out}: holds the input {item}; a scan never replaces its "
-                "own inputs. Give another --out folder."
+                f"--out {out}: holds the input {item}; kansenkaart never "
+                "replaces its own inputs. Give another --out folder."
             )
             raise ConfigError(msg)
 
@@ -130,7 +162,7 @@ def _first_foreign(out: Path) -> str | None:
 def check_output_dir(
     out_dir: Path, *, overwrite: bool, inputs: Iterable[Path] = ()
 ) -> None:
-    """Refuse an output folder a scan must not write or replace.
+    """Refuse an output folder a scan or match must not write or replace.
 
     Parameters
     ----------
@@ -139,7 +171,7 @@ def check_output_dir(
     overwrite : bool
         Whether an existing result folder may be replaced.
     inputs : iterable of Path
-        The scan's input files: a folder holding one is never replaced.
+        The input files: a folder holding one is never replaced.
 
     Raises
     ------
@@ -171,7 +203,7 @@ def check_output_dir(
         )
         msg = (
             f"--out {out_dir}: will not overwrite: {reason}. --overwrite only "
-            "replaces a folder a scan wrote; move your own files or choose "
+            "replaces a folder kansenkaart wrote; move your own files or choose "
             "another --out folder."
         )
         raise ConfigError(msg)

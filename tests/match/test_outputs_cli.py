@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kansenkaart.cli.main import cli
+from kansenkaart.results.folder import MARKER, MATCH_FILES
 from tests.match.conftest import site_rows, unit_rows
 
 
@@ -65,7 +66,12 @@ def test_cli_writes_every_output_and_reports(inputs, tmp_path):
         "summary.json",
         "timeline.png",
         "timeline.svg",
+        MARKER,
     }
+    marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    assert marker["kind"] == "match"
+    assert set(marker["files"]) == names - {MARKER}
+    assert set(marker["files"]) <= set(MATCH_FILES)
     plan = pd.read_csv(out / "plan.csv", keep_default_na=False)
     assert list(plan.columns[:4]) == ["batch_id", "period_start", "site_id", "units"]
     assert len(plan) == 2 * 20
@@ -108,9 +114,38 @@ def test_existing_folder_is_refused_and_kept(inputs, tmp_path):
     (keep / "notes.txt").write_text("mine", encoding="utf-8")
     result = _run(*inputs, keep, "--overwrite")
     assert result.exit_code == 1
-    assert "is not a match result" in result.output
+    assert "not a kansenkaart result folder" in result.output
+    assert "'notes.txt'" in result.output
     assert (keep / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert not any(p.name.startswith(".mine.tmp") for p in tmp_path.iterdir())
+
+
+def test_overwrite_replaces_an_earlier_match_only(inputs, tmp_path):
+    out = tmp_path / "plan"
+    assert _run(*inputs, out, "--map").exit_code == 0
+    assert (out / "map.html").exists()
+    again = _run(*inputs, out)
+    assert again.exit_code == 1
+    assert "already exists" in again.output and "--overwrite" in again.output
+    assert _run(*inputs, out, "--overwrite").exit_code == 0
+    assert not (out / "map.html").exists()  # this run wrote no map
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "plan",
+        "sites.csv",
+        "units.csv",
+    ]
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = _run(*inputs, out, "--overwrite")
+    assert refused.exit_code == 1
+    assert "'notes.txt' was not written by kansenkaart" in refused.output
+    assert (out / "notes.txt").exists() and (out / "plan.csv").exists()
+
+
+def test_out_holding_an_input_is_refused(inputs, tmp_path):
+    result = _run(*inputs, tmp_path, "--overwrite")
+    assert result.exit_code == 1
+    assert "holds the input" in result.output
+    assert (tmp_path / "sites.csv").exists()
 
 
 def test_bad_input_names_file_column_rows_and_fix(inputs, tmp_path):
