@@ -35,10 +35,10 @@ def _report(result: object, out: Path) -> None:
             f"{fig['unit_years_housed']:g} woningjaren, {fig['moves']} "
             f"verhuizingen, kosten {euro_nl(fig['cost_eur'])}."
         )
-    click.echo(
-        f"Resultaten: {out} (plan.csv, plan.xlsx, chains.gpkg, timeline.png, "
-        "summary.json)."
-    )
+    names = ["plan.csv", "plan.xlsx", "chains.gpkg", "timeline.png", "summary.json"]
+    if (out / "map.html").exists():
+        names.append("map.html")
+    click.echo(f"Resultaten: {out} ({', '.join(names)}).")
 
 
 @click.command("match")

@@ -123,6 +123,7 @@ def _moves(net: Network, v: np.ndarray) -> pd.DataFrame:
             "to_i": dst,
             "lot_i": net.arc_batch[arcs],
             "t_i": arr,
+            "dep_i": dep,
         }
     )
     moves = moves.sort_values(["batch_id", "t_i", "kind"], kind="stable")
@@ -144,8 +145,10 @@ def _explain(net: Network, row: Any) -> str:
             f"vanaf {row.depart}, {km_nl(row.distance_km)}, kosten {cost}"
         )
     if row.kind == "place":
+        first = row.dep_i == net.lot_t0[row.lot_i] and not batch.in_storage
+        origin = "van de huidige plek (ontmanteld)" if first else "vanuit de opslag"
         return (
-            f"{who}: vanuit de opslag naar {_site_name(net, row.to_i)}, "
+            f"{who}: {origin} naar {_site_name(net, row.to_i)}, "
             f"in gebruik vanaf {row.arrive}, {km_nl(row.distance_km)}, kosten {cost}"
         )
     to = pd.Timestamp(net.sites["available_to"].iloc[row.from_i]).date()
