@@ -54,7 +54,7 @@ def instances(draw):
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_plans_respect_terms_and_capacity_and_beat_greedy(case):
     sites, batches, policy = case
@@ -71,6 +71,10 @@ def test_plans_respect_terms_and_capacity_and_beat_greedy(case):
     load = periods.groupby(["site_id", "period_start"]).units.sum()
     peak = load.groupby(level=0).max()
     assert (peak <= sites.frame.set_index("site_id").capacity.reindex(peak.index)).all()
+    # only unit types the site allows (an empty set allows every type)
+    kind = periods.batch_id.map(batches.frame.set_index("batch_id").unit_type)
+    allowed = [not t or k in t for t, k in zip(periods.unit_types, kind, strict=True)]
+    assert all(allowed)
     # never before a batch is free
     free = batches.frame.set_index("batch_id").free_from
     on = result.plan.periods[result.plan.periods.site_id != ""]
