@@ -48,6 +48,7 @@ def write_chain_map(
             f"{h.label(0)} – {h.label(h.n - 1)}: {fig['units_housed']} woningen, "
             f"{fig['unit_years_housed']:g} woningjaren, {fig['moves']} verhuizingen"
         ),
+        attribution=result.summary.get("attribution", []),
     )
     out.write_text(
         render_chains_page(payload, recipient=recipient, passphrase=passphrase),

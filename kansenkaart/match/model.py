@@ -263,12 +263,15 @@ class SiteTable:
     is empty from ``available_to`` on), ``score`` (0-100, NaN when unknown),
     ``region``, ``province`` (str, may be empty), ``prep_eur`` (one-off),
     ``unit_types``, ``target_groups`` (frozensets; empty allows all).
+    ``attribution`` holds the source credits of a locatiescan's inputs when
+    the sites come from its result folder (shown on the chain map).
     """
 
     frame: pd.DataFrame
     source: str
     sha256: str
     geometry: object = None  # GeoSeries of the site outlines when known
+    attribution: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

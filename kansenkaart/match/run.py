@@ -169,6 +169,7 @@ def run_match(
     summary = _summary(
         net, solution, plan, greedy,
         inputs=_inputs(sites, batches, demand), greedy_feasible=feasible,
+        attribution=sites.attribution,
     )  # fmt: skip
     say(
         _figures_line("optimaal", plan.figures)
@@ -204,6 +205,7 @@ def _summary(
     *,
     inputs: list[dict[str, str]],
     greedy_feasible: bool,
+    attribution: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     opt, base = plan.figures, greedy.figures
     keys = ("units_housed", "unit_years_housed", "cost_eur", "moves", "objective")
@@ -237,4 +239,5 @@ def _summary(
         ),
         "unused_site_years": _unused_site_years(net, plan),
         "inputs": inputs,
+        "attribution": list(attribution),
     }

@@ -122,4 +122,5 @@ def sites_from_result(
         source=str(result_dir),
         sha256=digest,
         geometry=scored.geometry.reset_index(drop=True),
+        attribution=tuple(str(a) for a in result.summary.get("attribution", [])),
     )

@@ -67,7 +67,12 @@ def _latlon(geoms: gpd.GeoSeries) -> list[list[list[float]]]:
 
 
 def chains_payload(
-    chains: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, title: str, subtitle: str
+    chains: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    attribution: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Return the page data: moves (lines, texts) and sites (points, texts).
 
@@ -80,6 +85,9 @@ def chains_payload(
         ``batches``, ``available_from``, ``available_to``.
     title, subtitle : str
         Shown at the top of the panel.
+    attribution : list of str, optional
+        Source credits (of the locatiescan the sites come from), shown as
+        "Bronnen: ..." under the title.
 
     Returns
     -------
@@ -88,7 +96,11 @@ def chains_payload(
     lines = _latlon(chains.geometry) if len(chains) else []
     points = _latlon(sites.geometry) if len(sites) else []
     return {
-        "meta": {"title": title, "subtitle": subtitle},
+        "meta": {
+            "title": title,
+            "subtitle": subtitle,
+            "attribution": [str(a) for a in attribution],
+        },
         "moves": [
             {"batch": str(b), "kind": str(k), "text": str(t), "coords": c}
             for b, k, t, c in zip(

@@ -126,8 +126,12 @@ def test_plan_houses_the_pool_within_capacity_and_terms(matched):
     assert "vanuit de opslag naar NL.IMRO" in r1
 
 
-def test_the_map_carries_the_watermark_and_the_chains(matched):
-    _, plan_dir, _ = matched
+def test_the_map_carries_the_watermark_chains_and_sources(matched):
+    scan_dir, plan_dir, _ = matched
     page = (plan_dir / "map.html").read_text(encoding="utf-8")
     assert "Regiotafel, 5 dec" in page
+    summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+    scan = json.loads((scan_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["attribution"] == scan["attribution"] != []
+    assert all(a in page for a in scan["attribution"])
     assert "van de huidige plek (ontmanteld)" in page

@@ -27,6 +27,9 @@
     var head = el("div", "kk-title");
     head.appendChild(el("h1", null, data.meta.title));
     head.appendChild(el("div", "kk-sub", data.meta.subtitle));
+    if (data.meta.attribution && data.meta.attribution.length) {
+      head.appendChild(el("div", "kk-sub kk-attribution", "Bronnen: " + data.meta.attribution.join(" · ")));
+    }
     if (data.meta.recipient) {
       head.appendChild(el("div", "kk-confidential", "Vertrouwelijk: " + data.meta.recipient));
     }
