@@ -193,3 +193,20 @@ def test_forbid_and_map_with_watermark(inputs, tmp_path):
     page = (tmp_path / "plan" / "map.html").read_text(encoding="utf-8")
     assert "Regiotafel, 4 dec" in page
     assert "Katwijk-Noord" in page
+
+
+def test_sites_from_a_dutch_excel_csv(tmp_path):
+    from kansenkaart.match import read_sites
+
+    path = tmp_path / "locaties.csv"
+    path.write_bytes(
+        "site_id;x;y;capacity;available_from;available_to;municipality;eigenaar_naam\n"
+        "Rijnsburg-Oost;91000,5;466000;40;2026-01-01;2031-01-01;Katwijk;J. Jansen\n"
+        "Valkenburg;90000;465000;30;2026-01-01;2029-01-01;Gemeente Kätwijk;x\n".encode(
+            "cp1252"
+        )
+    )
+    sites = read_sites(path).frame
+    assert sites.x.tolist() == [91000.5, 90000.0]
+    assert sites.region.tolist() == ["Katwijk", "Gemeente Kätwijk"]
+    assert "J. Jansen" not in sites.to_string()
