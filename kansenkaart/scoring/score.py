@@ -146,7 +146,7 @@ def _row_sum(
                 t = s + y
                 new_c = t - s
                 new_c -= y
-                new_c[np.isnan(new_c)] = 0.0  # an infinite value: no compensation
+                new_c[~np.isfinite(new_c)] = 0.0  # infinite or overflowed: none
                 if miss is None:
                     s[...] = t
                     c[...] = new_c

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -229,6 +229,7 @@ def test_rank_of_any_scores_equals_reference(scores: list, rnd) -> None:
         )
     )
 )
+@example(rows=[[7.976931348623158e307, 1e308, 0.0]])  # overflow, then a value
 def test_row_sum_is_bit_identical_to_pandas(rows: list) -> None:
     columns = [
         pd.array([row[j] for row in rows], dtype="Float64") for j in range(len(rows[0]))
