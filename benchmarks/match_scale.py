@@ -65,7 +65,7 @@ def synthetic_region(
         "available_to": [start + pd.DateOffset(months=3 * int(b + n))
                          for b, n in zip(begin, length, strict=True)],
         "score": rng.uniform(0, 100, n_sites).round(1),
-        "region": "", "province": "", "prep_eur": capacity * 18_000.0,
+        "region": "", "province": "", "prep_eur": 150_000.0,
         "unit_types": types, "target_groups": [frozenset()] * n_sites,
     })  # fmt: skip
     batches = pd.DataFrame({

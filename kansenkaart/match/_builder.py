@@ -155,7 +155,7 @@ class Builder:
         km = f.km_depot[b, s]
         dep = t - 1 - f.d
         cost = (
-            f.u[b] * (self.trk[b] * km + self.asm[b])
+            f.u[b] * (self.trk[b] * km + self.asm[b] + self.p.prep_eur_per_unit)
             + self.level_eur[b, s]
             + np.where(dep == f.t0[b] - 1, self.origin[b], 0.0)
         )
@@ -205,7 +205,8 @@ class Builder:
         src, dst, t, km = src[ok], dst[ok], t[ok], km[ok]
         b, s = self.pb[src], self.ps[dst]
         cost = (
-            f.u[b] * (self.dis[b] + self.trk[b] * km + self.asm[b])
+            f.u[b]
+            * (self.dis[b] + self.trk[b] * km + self.asm[b] + self.p.prep_eur_per_unit)
             + self.level_eur[b, s]
         )
         return self._part(

@@ -111,10 +111,10 @@ def match_files(
             sites,
             available_from=str(horizon.starts[0]),
             years=site_years,
-            prep_eur_per_unit=policy.prep_eur_per_unit,
+            prep_eur_per_site=policy.prep_eur_per_site,
         )
     else:
-        site_table = read_sites(sites, prep_eur_per_unit=policy.prep_eur_per_unit)
+        site_table = read_sites(sites, prep_eur_per_site=policy.prep_eur_per_site)
     batch_table = read_units(units)
     demand_table = read_demand(demand) if demand is not None else None
     if progress:

@@ -172,8 +172,14 @@ class Policy:
     transport_eur_per_km : float, default 20.0
         Default transport cost per unit per km.
     prep_eur_per_unit : float, default 18000.0
-        Default site preparation per unit of the site's capacity, paid once
-        when a site is used (about half of a move's cost in the programme).
+        Preparing the ground for one unit (foundation, connections), paid
+        with every unit that arrives on a site, by placement or move: about
+        half of what moving a unit costs in the programme's figures (moving
+        about 30 % of building new, half of that the new site).
+    prep_eur_per_site : float, default 150000.0
+        One-off cost of opening a site (access, main connections, permit),
+        where the sites file gives no ``prep_eur``. UNVERIFIED assumption;
+        set it from the municipality's own estimate.
     outside_region_eur, outside_province_eur : float
         Cost per unit of placing a batch outside its own region or province
         (the national marktmeester's order: own region, province, nation).
@@ -212,6 +218,7 @@ class Policy:
     assemble_eur: float = 12_000.0
     transport_eur_per_km: float = 20.0
     prep_eur_per_unit: float = 18_000.0
+    prep_eur_per_site: float = 150_000.0
     outside_region_eur: float = 2_000.0
     outside_province_eur: float = 5_000.0
     max_level: Literal["region", "province", "nation"] = "nation"
@@ -235,6 +242,7 @@ class Policy:
             "assemble_eur",
             "transport_eur_per_km",
             "prep_eur_per_unit",
+            "prep_eur_per_site",
             "outside_region_eur",
             "outside_province_eur",
             "time_limit_s",

@@ -185,7 +185,7 @@ def _unique_ids(frame: pd.DataFrame, column: str, problems: _Problems) -> pd.Ser
     return ids
 
 
-def read_sites(path: str | Path, *, prep_eur_per_unit: float = 18_000.0) -> SiteTable:
+def read_sites(path: str | Path, *, prep_eur_per_site: float = 150_000.0) -> SiteTable:
     """Read temporary sites from a CSV, XLSX or GeoPackage file.
 
     Parameters
@@ -195,11 +195,11 @@ def read_sites(path: str | Path, *, prep_eur_per_unit: float = 18_000.0) -> Site
         ``capacity`` (units), ``available_from``, ``available_to`` (ISO
         dates; the site must be empty from ``available_to`` on). Optional:
         ``score`` (0-100), ``municipality`` or ``region``, ``province``,
-        ``prep_eur`` (one-off preparation cost), ``unit_types`` and
+        ``prep_eur`` (one-off cost of opening the site), ``unit_types`` and
         ``target_groups`` (allowed values separated by ``;``; empty allows
         all).
-    prep_eur_per_unit : float, default 18000
-        Preparation cost per unit of capacity where ``prep_eur`` is empty.
+    prep_eur_per_site : float, default 150000
+        One-off cost of opening a site where ``prep_eur`` is empty.
 
     Returns
     -------
@@ -240,7 +240,7 @@ def read_sites(path: str | Path, *, prep_eur_per_unit: float = 18_000.0) -> Site
     frame["region"] = region.where(region != "", _texts(raw, "municipality"))
     frame["province"] = _texts(raw, "province")
     prep = _numbers(raw, "prep_eur", problems, default=np.nan)
-    frame["prep_eur"] = prep.fillna(frame.capacity * prep_eur_per_unit)
+    frame["prep_eur"] = prep.fillna(float(prep_eur_per_site))
     frame["unit_types"] = _sets(raw, "unit_types")
     frame["target_groups"] = _sets(raw, "target_groups")
     problems.raise_any()

@@ -48,7 +48,7 @@ def sites_from_result(
     available_from: str = "2026-01-01",
     years: float | None = None,
     units_per_ha: float = 30.0,
-    prep_eur_per_unit: float = 18_000.0,
+    prep_eur_per_site: float = 150_000.0,
 ) -> SiteTable:
     """Return the scored sites of a locatiescan result folder as match sites.
 
@@ -63,8 +63,8 @@ def sites_from_result(
         Length of the term; the scan's ``horizon_years`` (15) when omitted.
     units_per_ha : float, default 30
         Density when the scan's summary does not give one.
-    prep_eur_per_unit : float, default 18000
-        Site preparation per unit of capacity.
+    prep_eur_per_site : float, default 150000
+        One-off cost of opening each site (``prep_eur``).
 
     Returns
     -------
@@ -104,7 +104,7 @@ def sites_from_result(
             "score": scored["score"].astype(float).to_numpy(),
             "region": scored["municipality_name"].fillna("").astype(str).to_numpy(),
             "province": "",
-            "prep_eur": capacity * prep_eur_per_unit,
+            "prep_eur": np.full(len(scored), float(prep_eur_per_site)),
             "unit_types": [frozenset()] * len(scored),
             "target_groups": [frozenset()] * len(scored),
         }

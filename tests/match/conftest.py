@@ -10,7 +10,11 @@ import pytest
 from kansenkaart.match import Policy, horizon_from, read_sites, read_units
 
 #: Hand-checkable settings: moves take no time, one year's stay, no score weight.
-HAND = Policy(downtime_months=0, min_stay_years=1, score_weight=0.0)
+# per-unit site preparation off, so that hand cases count placement and move
+# costs only; test_hand_cases checks that it is charged with every arrival
+HAND = Policy(
+    downtime_months=0, min_stay_years=1, score_weight=0.0, prep_eur_per_unit=0.0
+)
 
 
 def site_rows(*rows: dict) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kansenkaart.errors import ConfigError
@@ -36,6 +38,17 @@ def test_a_site_closes_and_the_batch_moves_on(write_inputs, five_years):
     assert result.summary["solver"]["objective"] == pytest.approx(expected)
     assert result.summary["solver"]["status"] == "Optimal"
     assert result.plan.figures["moves"] == 1
+    # preparing the ground per unit is paid with each arrival (2 x 20 units)
+    prepped = run_match(
+        sites,
+        units,
+        five_years,
+        policy=dataclasses.replace(HAND, prep_eur_per_unit=500),
+    )
+    assert list(prepped.plan.periods.site_id) == ["A"] * 8 + ["B"] * 12
+    assert prepped.summary["solver"]["objective"] == pytest.approx(
+        expected - 2 * 20 * 500
+    )
 
 
 def test_two_batches_one_site_houses_the_larger(write_inputs, five_years):
