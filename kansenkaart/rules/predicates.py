@@ -423,12 +423,25 @@ def nonresidential_share_below(
     """Less than ``min_share`` of the floor area lies in verblijfsobjecten
     without a woonfunctie (a mixed building that is mostly homes already).
 
-    Unknown where the unit areas are not known (3DBAG, bag-light).
+    Decided from the unit areas where they are known (BAG, LV-BAG). Without
+    them, a building whose uses (from the BAG, or derived from its
+    bestemming) include no woonfunctie holds no homes: False. Unknown for a
+    building with a woonfunctie whose unit areas are not known (bag-light)
+    or whose uses are not known at all.
     """
     area = cand["floor_area_m2"].astype("Float64")
     homes = cand["residential_area_m2"].astype("Float64")
     share = (area - homes) / area.where(area > 0)
-    return _bool((share < min_share).fillna(False), cand.index, unknown=share.isna())
+    hit = (share < min_share).fillna(False).to_numpy(dtype=bool)
+    unknown = share.isna().to_numpy(dtype=bool)
+    column = BAG_USE_COLUMNS["woonfunctie"]
+    if column in cand.columns:
+        uses = cand[[c for c in BAG_USE_COLUMNS.values() if c in cand.columns]]
+        no_homes = (
+            uses.notna().any(axis=1) & ~cand[column].fillna(False).astype(bool)
+        ).to_numpy(dtype=bool)
+        unknown = unknown & ~no_homes
+    return _bool(hit, cand.index, unknown=unknown)
 
 
 @_predicate(output="bool", params={})

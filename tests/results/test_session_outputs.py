@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -118,7 +119,11 @@ def test_charts_are_written_as_png_and_svg(scan_dir: Path) -> None:
     texts = "".join(
         etree.parse(str(scan_dir / "chart_contributions.svg")).getroot().itertext()
     )
-    assert "Bijdrage per criterium, top 20" in texts
+    # titled with the number of scored candidates shown (at most 20)
+    assert re.search(r"Bijdrage per criterium, top (\d+)", texts)
+    shown = int(re.search(r"Bijdrage per criterium, top (\d+)", texts).group(1))
+    scored = read_result(scan_dir).summary["scored"]
+    assert shown == min(20, scored)
     assert "OBJ-WONINGEN" in texts
     intervals = "".join(
         etree.parse(str(scan_dir / "chart_rank_intervals.svg")).getroot().itertext()

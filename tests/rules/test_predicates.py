@@ -659,6 +659,20 @@ def test_nonresidential_share_below_and_units_of_the_nonresidential_part() -> No
         False,
         None,
     ]
+    # without unit areas: no woonfunctie among the uses (BAG or derived from
+    # the bestemming) is decided, a woonfunctie or no uses at all is not
+    bare = _cand(
+        [box(0, 0, 10, 10)] * 3,
+        floor_area_m2=[500.0, 500.0, None],
+        residential_area_m2=pd.array([None] * 3, dtype="Float64"),
+        use_residential=pd.array([False, True, None], dtype="boolean"),
+        use_office=pd.array([True, True, None], dtype="boolean"),
+    )
+    assert _call("nonresidential_share_below", bare, min_share=0.5) == [
+        False,
+        None,
+        None,
+    ]
     # 200 m2 of shop holds 6 homes of 30 m2, not the 86 of the whole pand
     units_fit = _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=100)
     assert units_fit[:2] == [0.06, 0.6]
