@@ -324,8 +324,21 @@ def test_scored_texts_count_skipped_rules_and_name_the_rest(site_result) -> None
     own = scored[scored["unknown_for"].str.contains("LOC-BEBOUWING")]
     assert len(own)
     title = rules["LOC-BEBOUWING"]["title"]
-    assert (
-        own["reason_nl"]
-        .str.contains(f"(gegevens ontbreken): {title}", regex=False)
-        .all()
+    named = own["reason_nl"].str.extract(r"\(gegevens ontbreken\): ([^.]*)\.")[0]
+    assert named.str.contains(title, regex=False).all()
+
+
+def test_built_up_land_is_no_free_site(site_result) -> None:
+    """A Wonen block in Valkenburg Dorp that is more than half built over is
+    excluded (LOC-BEBOUWD); an unbuilt Valkenhorst site passes. Buildings found
+    on the part of a site inside the 3DBAG tile count even where the site
+    reaches outside it."""
+    c = site_result.candidates
+    for built in ("NL.IMRO.EB162614", "NL.IMRO.EB162400"):
+        assert c.loc[built, "excluded_by"] == "LOC-BEBOUWD"
+    assert c.loc["NL.IMRO.EB162400", "LOC-BEBOUWING"].startswith("niet beoordeeld")
+    assert c.loc["NL.IMRO.0537.EP100553087645-00", "LOC-BEBOUWD"] == (
+        "nee – geen belemmering"
     )
+    scored = c[c["outcome"] == "scored"]
+    assert not scored["LOC-BEBOUWD"].str.startswith("ja").any()

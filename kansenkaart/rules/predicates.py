@@ -751,6 +751,22 @@ def building_cover(
 
 
 @_predicate(
+    output="bool",
+    params={"max_cover_share": REQUIRED},
+    default_layer="buildings",
+    presence=True,
+)
+def building_cover_above(
+    cand: gpd.GeoDataFrame, ctx: ScanContext, *, layer: str, max_cover_share: float
+) -> pd.Series:
+    """More than ``max_cover_share`` of the candidate is covered by buildings
+    (built-up land, not a free site)."""
+    left, _, area = _overlay(cand, ctx, layer, enkel=False)
+    cover = share_from_pairs(_own_area(cand, ctx), left, area)
+    return _bool(cover > max_cover_share, cand.index)
+
+
+@_predicate(
     output="fraction", params={"class_scores": REQUIRED}, default_layer="ownership"
 )
 def owner_class_score(

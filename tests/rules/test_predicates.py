@@ -676,3 +676,19 @@ def test_nonresidential_share_below_and_units_of_the_nonresidential_part() -> No
     # 200 m2 of shop holds 6 homes of 30 m2, not the 86 of the whole pand
     units_fit = _call("units_that_fit", cand, unit_floor_area_m2=30, target_units=100)
     assert units_fit[:2] == [0.06, 0.6]
+
+
+def test_building_cover_above() -> None:
+    # a 100 m2 site under a 60 m2 building, one under 40 m2, one bare
+    sites = [box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)]
+    buildings = gpd.GeoDataFrame(
+        {"building_id": ["a", "b"]},
+        geometry=[box(0, 0, 6, 10), box(20, 0, 24, 10)],
+        crs=RD_NEW,
+    )
+    cand = _cand(sites)
+    ctx = ScanContext(layers={"buildings": buildings})
+    out = _call(
+        "building_cover_above", cand, ctx, layer="buildings", max_cover_share=0.5
+    )
+    assert out == [True, False, False]

@@ -227,6 +227,19 @@ def building_cover(
     return pd.Series(value, index=cand.index, dtype="Float64")
 
 
+def building_cover_above(
+    cand: gpd.GeoDataFrame,
+    layers: dict[str, Any],
+    *,
+    layer: str,
+    max_cover_share: float,
+    **_: Any,
+) -> pd.Series:
+    """More than ``max_cover_share`` of the candidate covered by buildings."""
+    cover = _covered_share(cand, _overlaps(cand, layers[layer]))
+    return pd.Series(cover > max_cover_share, index=cand.index, dtype="boolean")
+
+
 def owner_class_score(
     cand: gpd.GeoDataFrame,
     layers: dict[str, Any],
@@ -373,6 +386,7 @@ REFERENCE = {
         capacity_below,
         capacity_units,
         building_cover,
+        building_cover_above,
         owner_class_score,
         overlay_share_above,
         overlay_free_share,
