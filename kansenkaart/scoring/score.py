@@ -324,7 +324,11 @@ def _desc_codes(score: pd.api.extensions.ExtensionArray) -> np.ndarray:
 
 def _id_order(ids: pd.Index, rows: np.ndarray) -> np.ndarray | None:
     """Order of ``ids[rows]`` as strings; ``None`` if already increasing."""
-    arr = pa.array(ids.astype(str), type=pa.large_string())
+    values = ids.array
+    if isinstance(values, pd.arrays.ArrowStringArray):  # no copy into objects
+        arr = values.__arrow_array__().combine_chunks().cast(pa.large_string())
+    else:
+        arr = pa.array(ids.astype(str), type=pa.large_string())
     if len(rows) < len(arr):
         arr = arr.take(pa.array(rows))
     if len(arr) < 2 or pc.all(pc.less(arr[:-1], arr[1:])).as_py():
