@@ -188,6 +188,7 @@ def _write_tile(base: Path, data_dir: Path, tile: int) -> dict[str, Any]:
     for col in ("object_id", "plan_id"):
         layers["zoning"][col] = f"T{tile}." + layers["zoning"][col].astype("string")
     out = _files(data_dir, tile + 2)  # tiled names (any count above 1)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     for name, frame in layers.items():
         write_canonical_parquet(frame, out[name][tile])
     for name, table in tables.items():

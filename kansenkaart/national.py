@@ -70,7 +70,7 @@ __all__ = ["OUTPUT_BATCH_ROWS", "scan_prepared_to_folder"]
 logger = logging.getLogger(__name__)
 
 #: Rows per output batch (the parent holds one batch at a time).
-OUTPUT_BATCH_ROWS = 250_000
+OUTPUT_BATCH_ROWS = 100_000
 
 Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
 Progress = Callable[[str], None]
