@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,15 +29,31 @@ def _factor_blocks(
         yield rng.uniform(1 - spread_share, 1 + spread_share, size=(size, n_rules))
 
 
-def _block_ranks(
-    values: np.ndarray, w0: np.ndarray, factors: np.ndarray, order_ids: np.ndarray
-) -> np.ndarray:
-    n = values.shape[0]
+@dataclass(frozen=True)
+class _Candidates:
+    """What every run needs: per scored candidate the score rules' values
+    (undecided as 0) and which were decided, the weights and the ids."""
+
+    values: np.ndarray
+    decided: np.ndarray
+    w0: np.ndarray
+    w_skipped: float
+    order_ids: np.ndarray
+
+
+def _block_ranks(c: _Candidates, factors: np.ndarray) -> np.ndarray:
+    """Ranks of every run in ``factors``, ordered as
+    :func:`~kansenkaart.scoring.score.rank_candidates` orders them: decided
+    points (undecided ones count 0), then the decided share of the weight,
+    then id."""
+    n = c.values.shape[0]
     ranks = np.empty((len(factors), n), dtype=np.int64)
     for i, f in enumerate(factors):  # loop over runs, not over geometries
-        w = w0 * f
-        s = values @ w / w.sum()
-        order = np.lexsort((order_ids, -s))
+        w = c.w0 * f
+        total = w.sum() + c.w_skipped
+        score = np.round(c.values @ (100.0 * w / total), 6)
+        assessed = np.round(c.decided @ w / total, 6)
+        order = np.lexsort((c.order_ids, -assessed, -score))
         ranks[i, order] = np.arange(1, n + 1)
     return ranks
 
@@ -65,20 +82,16 @@ def _percentiles(
 
 
 def _rank_stats(
-    values: np.ndarray,
-    w0: np.ndarray,
-    order_ids: np.ndarray,
-    blocks: Callable[[], Iterator[np.ndarray]],
-    top_k: int,
+    c: _Candidates, blocks: Callable[[], Iterator[np.ndarray]], top_k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stream the runs: rank range and top-k count, then rank histograms (the
     second pass reuses the ranks when all runs fit in one block)."""
-    n = values.shape[0]
+    n = c.values.shape[0]
     lows, highs = np.full(n, n + 1), np.zeros(n, dtype=np.int64)
     in_top = np.zeros(n, dtype=np.int64)
     kept: list[np.ndarray] = []  # the ranks, when all runs fit in one block
     for i, factors in enumerate(blocks()):
-        ranks = _block_ranks(values, w0, factors, order_ids)
+        ranks = _block_ranks(c, factors)
         lows = np.minimum(lows, ranks.min(axis=0))
         highs = np.maximum(highs, ranks.max(axis=0))
         in_top += (ranks <= top_k).sum(axis=0)
@@ -86,9 +99,7 @@ def _rank_stats(
     widths = highs - lows + 1
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
     counts = np.zeros(int(widths.sum()), dtype=np.int64)
-    second = kept or (
-        _block_ranks(values, w0, factors, order_ids) for factors in blocks()
-    )
+    second = kept or (_block_ranks(c, factors) for factors in blocks())
     for ranks in second:
         idx = (offsets + ranks - lows).ravel()
         counts += np.bincount(idx, minlength=len(counts))
@@ -106,8 +117,11 @@ def weight_sensitivity(
 ) -> pd.DataFrame:
     """Perturb the score weights and record how stable each rank is.
 
-    Each run multiplies every score weight by a factor drawn uniformly from
-    ``[1 - spread_share, 1 + spread_share]`` (seeded). The runs are streamed
+    Each run multiplies every evaluated score weight by a factor drawn
+    uniformly from ``[1 - spread_share, 1 + spread_share]`` (seeded) and ranks
+    the scored candidates as :func:`~kansenkaart.scoring.score.rank_candidates`
+    would with those weights: decided points first (an undecided criterion
+    counts 0), then the decided share of the weight, then id. The runs are streamed
     in blocks of ``block_runs`` (by default as many as fit in
     :data:`BLOCK_ENTRIES` ranks), so memory does not grow with ``runs``: each
     candidate keeps a histogram of the ranks it reached, from which the
@@ -130,14 +144,21 @@ def weight_sensitivity(
     if not rules or not len(ids) or runs <= 0:
         return out
     values = table.values.loc[ids, [r.id for r in rules]].astype(float).to_numpy()
-    w0 = np.array([r.weight for r in rules])
+    cands = _Candidates(
+        values=np.nan_to_num(values, nan=0.0),  # undecided counts 0, as in the score
+        decided=(~np.isnan(values)).astype(float),
+        w0=np.array([r.weight for r in rules]),
+        # skipped score rules are undecided for everybody: their weight stays
+        # in the whole (it changes no order) and is not perturbed
+        w_skipped=float(sum(r.weight for r in table.skipped if r.kind == "score")),
+        order_ids=np.asarray(ids.astype(str)),
+    )
     block = max(1, block_runs or BLOCK_ENTRIES // len(ids))
 
     def blocks() -> Iterator[np.ndarray]:
         return _factor_blocks(seed, runs, len(rules), spread_share, block)
 
-    order_ids = np.asarray(ids.astype(str))
-    in_top, counts, offsets, lows = _rank_stats(values, w0, order_ids, blocks, top_k)
+    in_top, counts, offsets, lows = _rank_stats(cands, blocks, top_k)
     out.loc[ids, "topk_share"] = in_top / runs
     out.loc[ids, "rank_p5"] = _percentiles(counts, offsets, lows, runs, 5)
     out.loc[ids, "rank_p95"] = _percentiles(counts, offsets, lows, runs, 95)
