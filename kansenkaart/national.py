@@ -34,7 +34,7 @@ import os
 import pickle
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import shapely
 
 from kansenkaart.errors import ConfigError
 from kansenkaart.prepare import PreparedDataset, prepared_sources
 from kansenkaart.results import build_summary, check_output_dir
 from kansenkaart.results.assemble import assemble_candidates
+from kansenkaart.results.csvtext import csv_bytes
 from kansenkaart.results.folder import swap_into_place, write_marker
 from kansenkaart.results.model import OUTCOME_ORDER
 from kansenkaart.results.styles import write_layer_styles
@@ -184,7 +186,7 @@ def _batch_dir(scratch: str, batch: int) -> Path:
     return Path(scratch) / f"batch-{batch:06d}"
 
 
-def _assemble_partition(item: _AssembleJob) -> int:
+def _assemble_partition(item: _AssembleJob) -> _Assembled:
     """Phase 3 on a worker: assemble a partition with global ranks, cut it into
     output batches (one pickle per batch it has rows in)."""
     path = _part_path(item.scratch, item.partition)
@@ -204,7 +206,24 @@ def _assemble_partition(item: _AssembleJob) -> int:
         folder.mkdir(exist_ok=True)
         with (folder / f"part-{item.partition:06d}.pkl").open("wb") as fh:
             pickle.dump(piece, fh, protocol=5)
-    return len(out)
+    geoms = np.asarray(out.geometry.values)
+    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    z = shapely.has_z(present)
+    return _Assembled(
+        len(out),
+        frozenset(shapely.get_type_id(present).tolist()),
+        bool(z.any()),
+        bool(z.all()),
+        _crs_text(out.crs),
+    )
+
+
+def _crs_text(crs: Any) -> str | None:
+    """The CRS as pyogrio passes it to GDAL (an EPSG code where there is one)."""
+    if crs is None:
+        return None
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL")
 
 
 def _batch_frame(scratch: str, batch: int) -> gpd.GeoDataFrame:
@@ -221,41 +240,162 @@ def _csv_part(scratch: str, batch: int) -> Path:
     return Path(scratch) / f"batch-{batch:06d}.csv"
 
 
-def _format_csv(item: tuple[str, int]) -> int:
-    """On a worker: the CSV text of one output batch (header in the first)."""
-    scratch, batch = item
-    frame = _batch_frame(scratch, batch)
-    csv_table(frame).to_csv(
-        _csv_part(scratch, batch),
-        header=batch == 0,
-        index=False,
-        lineterminator="\n",
-        float_format="%.4f",
+def _arrow_part(scratch: str, batch: int) -> Path:
+    return Path(scratch) / f"batch-{batch:06d}.arrow"
+
+
+@dataclass(frozen=True)
+class _Assembled:
+    """What phase 3 tells of a partition: its rows and geometry types."""
+
+    rows: int
+    types: frozenset[int]
+    has_z: bool
+    all_z: bool
+    crs: str | None
+
+
+@dataclass(frozen=True)
+class _LayerGeometry:
+    """The GeoPackage layer's geometry type, as pyogrio infers it for the
+    whole table at once (what an in-memory scan writes)."""
+
+    name: str
+    promote: bool
+
+
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+_MULTI = {
+    "Point": "MultiPoint",
+    "LineString": "MultiLineString",
+    "Polygon": "MultiPolygon",
+}
+
+
+def _layer_geometry(parts: Sequence[_Assembled]) -> _LayerGeometry:
+    """Geometry type of all candidates together (pyogrio's inference for GPKG).
+
+    Single and multi types of one kind together make the multi type (a
+    GeoPackage layer holds one type), with the single geometries promoted.
+    """
+    names = {_TYPE_NAMES.get(t, "Unknown") for p in parts for t in p.types}
+    has_z = any(p.has_z for p in parts)
+    if has_z and not all(p.all_z for p in parts if p.types):
+        msg = "candidates mix 2D and 3D geometries; a GeoPackage layer holds one"
+        raise ConfigError(msg)
+    name, promote = "Unknown", False
+    if len(names) == 1:
+        name = next(iter(names))
+    elif len(names) == 2:
+        for single, multi in _MULTI.items():
+            if names == {single, multi}:
+                name, promote = multi, True
+    if has_z and name != "Unknown":
+        name = f"{name} Z"
+    return _LayerGeometry(name, promote)
+
+
+@dataclass(frozen=True)
+class _BatchJob:
+    scratch: str
+    batch: int
+    promote: bool
+
+
+def _arrow_table(frame: gpd.GeoDataFrame, *, promote: bool) -> pa.Table:
+    """The batch as the Arrow table pyogrio writes (geometry as WKB)."""
+    geoms = np.asarray(frame.geometry.values).copy()
+    if promote:
+        single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+        if single.any():
+            geoms[single] = shapely.multipolygons(np.atleast_2d(geoms[single]), axis=0)
+    name = frame.geometry.name
+    plain = pd.DataFrame(frame, copy=False).reset_index()
+    plain[name] = shapely.to_wkb(geoms)
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):  # GDAL has no null type
+            table = table.set_column(
+                i, f.with_type(pa.string()), table[i].cast(pa.string())
+            )
+    return table.replace_schema_metadata(None)
+
+
+def _write_batch(item: _BatchJob) -> int:
+    """Phase 4 on a worker: one output batch as CSV text and as an Arrow file
+    for the GeoPackage; its pieces are removed."""
+    frame = _batch_frame(item.scratch, item.batch)
+    _csv_part(item.scratch, item.batch).write_bytes(
+        csv_bytes(csv_table(frame), header=item.batch == 0)
     )
+    table = _arrow_table(frame, promote=item.promote)
+    tmp = _arrow_part(item.scratch, item.batch).with_suffix(".part")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
+    tmp.rename(_arrow_part(item.scratch, item.batch))
+    shutil.rmtree(_batch_dir(item.scratch, item.batch))
     return len(frame)
 
 
-def _write_gpkg(scratch: str, batches: int, path: Path) -> None:
-    """In the parent: append the batches, in output order, to the GeoPackage."""
-    for b in range(batches):
-        frame = _batch_frame(scratch, b).reset_index()
-        # through Arrow: 2-3 times faster than row by row (benchmarks/README.md)
-        pyogrio.write_dataframe(
-            frame,
-            path,
+def _write_outputs(  # noqa: PLR0917 - the parts of one write
+    written: Iterator[int],
+    scratch: str,
+    batches: int,
+    tmp: Path,
+    geometry: _LayerGeometry,
+    crs: str | None,
+) -> int:
+    """In the parent: the GeoPackage in one pass over the batches' Arrow files
+    (one layer session, so GDAL builds the spatial index once, at the end),
+    and the CSV parts appended in order; each part is removed once written."""
+    counted = [0]
+    csv_out = (tmp / "candidates.csv").open("wb")
+
+    def read(b: int) -> pa.Table:
+        counted[0] += next(written)
+        path = _arrow_part(scratch, b)
+        with pa.OSFile(str(path), "rb") as source:
+            table = pa.ipc.open_file(source).read_all()
+        path.unlink()
+        part = _csv_part(scratch, b)
+        with part.open("rb") as fh:
+            shutil.copyfileobj(fh, csv_out, 1 << 20)
+        part.unlink()
+        logger.info("output batch %d of %d written", b + 1, batches)
+        return table
+
+    first = read(0)
+    schema = first.schema
+
+    def stream() -> Iterator[pa.RecordBatch]:
+        yield from first.to_batches()
+        for b in range(1, batches):
+            table = read(b)
+            if table.schema != schema:
+                table = table.cast(schema)
+            yield from table.to_batches()
+
+    try:
+        pyogrio.write_arrow(
+            pa.RecordBatchReader.from_batches(schema, stream()),
+            tmp / "candidates.gpkg",
             layer="candidates",
             driver="GPKG",
-            append=b > 0,
-            use_arrow=True,
+            geometry_name="geometry",
+            geometry_type=geometry.name,
+            crs=crs,
         )
-        logger.info("GeoPackage: batch %d of %d written", b + 1, batches)
-
-
-def _join_csv(scratch: str, batches: int, path: Path) -> None:
-    with path.open("wb") as out:
-        for b in range(batches):
-            with _csv_part(scratch, b).open("rb") as part:
-                shutil.copyfileobj(part, out, 1 << 20)
+    finally:
+        csv_out.close()
+    return counted[0]
 
 
 def _sum_decided(parts: list[_Compact]) -> dict[str, dict[str, Any]]:
@@ -331,7 +471,7 @@ def scan_prepared_to_folder(
     partition_rows: int | None = None,
     workers: int | None = None,
     area: Any = None,
-    batch_rows: int = OUTPUT_BATCH_ROWS,
+    batch_rows: int | None = None,
     progress: Progress | None = None,
     coverage: Mapping[str, Any] | None = None,
     plans: list[dict[str, Any]] | None = None,
@@ -356,8 +496,8 @@ def scan_prepared_to_folder(
         Worker processes; the number of CPU cores by default.
     area : geometry array, optional
         Keep only candidates whose representative point lies inside.
-    batch_rows : int, default 250,000
-        Rows per output batch.
+    batch_rows : int, optional
+        Rows per output batch; :data:`OUTPUT_BATCH_ROWS` by default.
     progress : callable, optional
         Called with a short Dutch text at every step.
     coverage : mapping of str to Coverage, optional
@@ -391,7 +531,8 @@ def scan_prepared_to_folder(
     scratch = tmp / ".partitions"
     scratch.mkdir(parents=True)
     try:
-        parts = _run_phases(scan, jobs, tmp, n, batch_rows, progress)
+        rows = batch_rows or OUTPUT_BATCH_ROWS
+        parts = _run_phases(scan, jobs, tmp, n, rows, progress)
         summary = _summary(
             scan,
             parts,
@@ -430,17 +571,21 @@ def _run_phases(  # noqa: PLR0917 - the phases share these
         parts = list(run(_score_partition, [_ScoreJob(j, scratch) for j in jobs]))
         assemble = _rank_jobs(parts, scratch, batch_rows, scan.map_fields, progress)
         _step(progress, "teksten per deel")
-        rows = sum(run(_assemble_partition, assemble))
+        assembled = list(run(_assemble_partition, assemble))
+        rows = sum(a.rows for a in assembled)
+        geometry = _layer_geometry(assembled)
+        crs = next((a.crs for a in assembled if a.crs), None)
         batches = max(1, math.ceil(rows / batch_rows))
         _step(progress, f"schrijven: {rows} kandidaten in {batches} delen")
-        # CSV text on the workers while this process writes the GeoPackage
-        csv_rows = run(_format_csv, [(scratch, b) for b in range(batches)])
-        _write_gpkg(scratch, batches, tmp / "candidates.gpkg")
-        write_layer_styles(tmp / "candidates.gpkg")
-        if sum(csv_rows) != rows:
+        # CSV text and Arrow tables on the workers, this process writes them
+        written = run(
+            _write_batch,
+            [_BatchJob(scratch, b, geometry.promote) for b in range(batches)],
+        )
+        if _write_outputs(written, scratch, batches, tmp, geometry, crs) != rows:
             msg = "output batches lost rows"
             raise AssertionError(msg)
-    _join_csv(scratch, batches, tmp / "candidates.csv")
+        write_layer_styles(tmp / "candidates.gpkg")
     shutil.rmtree(scratch)
     return parts
 

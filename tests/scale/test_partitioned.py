@@ -267,6 +267,85 @@ def test_folder_written_in_partitions_equals_fast(site_files, prepared, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fast", "part"]
 
 
+def test_folder_in_small_batches_on_processes_equals_fast(
+    site_files, prepared, tmp_path, monkeypatch
+):
+    """Output batches of 150 rows from 2 worker processes: the GeoPackage is
+    streamed batch by batch (one geometry type for the whole layer, the
+    zoning fallback's multipolygons among the parcels' polygons) and the CSV
+    parts joined in order; every part is removed once written."""
+    kwargs = {"reference_date": "2026-01-01", "overwrite": True}
+    _, fast = scan_to_folder(
+        site_files["scan"], scan_inputs(site_files), tmp_path / "fast", **kwargs
+    )
+    monkeypatch.setattr(national, "OUTPUT_BATCH_ROWS", 150)
+    _, part = scan_to_folder(
+        site_files["scan"],
+        ScanInputs(parcels=[prepared]),
+        tmp_path / "part",
+        engine="partitioned",
+        chunk_size=700,
+        workers=2,
+        **kwargs,
+    )
+    assert (part / "candidates.csv").read_bytes() == (
+        fast / "candidates.csv"
+    ).read_bytes()
+    got = gpd.read_file(part / "candidates.gpkg", layer="candidates")
+    want = gpd.read_file(fast / "candidates.gpkg", layer="candidates")
+    pd.testing.assert_frame_equal(got, want)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fast", "part"]
+
+
+def test_streamed_layer_takes_the_type_of_all_batches(tmp_path) -> None:
+    """One batch of polygons, one with a multipolygon: the layer is
+    MultiPolygon with every polygon promoted, as pyogrio writes the whole
+    table at once."""
+    square = shapely.box(0, 0, 1, 1)
+    two = shapely.MultiPolygon([square, shapely.box(2, 0, 3, 1)])
+    frames = [
+        gpd.GeoDataFrame({"n": [1, 2]}, geometry=[square, square], crs=28992),
+        gpd.GeoDataFrame({"n": [3]}, geometry=[two], crs=28992),
+    ]
+    frames = [
+        f.set_axis(pd.Index(ids, name="candidate_id"))
+        for f, ids in zip(frames, (["a", "b"], ["c"]), strict=True)
+    ]
+    parts = [
+        national._Assembled(
+            len(f),
+            frozenset(shapely.get_type_id(f.geometry.values).tolist()),
+            False,
+            False,
+            "EPSG:28992",
+        )
+        for f in frames
+    ]
+    geometry = national._layer_geometry(parts)
+    assert geometry == national._LayerGeometry("MultiPolygon", promote=True)
+    assert national._layer_geometry(parts[:1]).name == "Polygon"
+    whole = pd.concat(frames)
+    whole.to_file(tmp_path / "whole.gpkg", engine="pyogrio")
+    tables = [national._arrow_table(f, promote=geometry.promote) for f in frames]
+    import pyarrow as pa
+    import pyogrio
+
+    pyogrio.write_arrow(
+        pa.RecordBatchReader.from_batches(
+            tables[0].schema, [b for t in tables for b in t.to_batches()]
+        ),
+        tmp_path / "streamed.gpkg",
+        driver="GPKG",
+        geometry_name="geometry",
+        geometry_type=geometry.name,
+        crs="EPSG:28992",
+    )
+    got = gpd.read_file(tmp_path / "streamed.gpkg")
+    want = gpd.read_file(tmp_path / "whole.gpkg")
+    assert list(got.geom_type) == ["MultiPolygon"] * 3
+    pd.testing.assert_frame_equal(got, want)
+
+
 def test_run_scan_on_a_prepared_folder(site_files, prepared) -> None:
     fast = run_scan(
         site_files["scan"], scan_inputs(site_files), reference_date="2026-01-01"
