@@ -6,9 +6,10 @@ analyst-programmer would write it with geopandas -- ``gpd.overlay`` plus
 proximity, then vetoes, a weighted score and a rank. It is written plainly,
 neither slowed down on purpose nor hand-tuned.
 
-Only the rules of ``scans/locatiescan.toml`` that apply when parcels,
-buildings, zoning and ownership are given are implemented; the thresholds
-below are copied from that file.
+It implements the rules of ``scans/locatiescan.toml`` listed in
+:data:`RULES` (those the synthetic province can decide without plan overlays
+or context layers); the thresholds below are copied from that file, and
+``benchmarks/scan_scale.py`` runs the shipped scan restricted to these rules.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["baseline_scan"]
+__all__ = ["RULES", "baseline_scan"]
 
 UNITS_PER_HA = 30
 MIN_UNITS = 15
 TARGET_UNITS = 48
 MAX_COVER_SHARE = 0.3
+BUILT_SHARE = 0.5
 FULL_SCORE_M = 50
 ZERO_SCORE_M = 500
 VETO_GROUPS = {
     "LOC-WATER-NATUUR": ["water", "natuur", "bos"],
     "LOC-GEBRUIK": ["verkeer", "tuin"],
-    "LOC-WOONGEBIED": ["woongebied"],
 }
 HOUSING_GROUPS = ["wonen", "woongebied", "gemengd", "centrum"]
 NO_EXEMPTION_GROUPS = ["natuur", "water", "bos"]
@@ -50,6 +51,18 @@ WEIGHTS = {
     "proximity": 15,
     "zoning": 20,
 }
+#: The rules of the shipped scan this baseline implements (vetoes, then
+#: the score rules in the order of ``WEIGHTS``).
+RULES = (
+    *VETO_GROUPS,
+    "LOC-CAPACITEIT",
+    "LOC-BEBOUWD",
+    "LOC-CAPACITEIT-SCORE",
+    "LOC-BEBOUWING",
+    "LOC-EIGENDOM",
+    "LOC-NUTS",
+    "LOC-BESTEMMING",
+)
 
 
 def _zoning_measures(
@@ -144,6 +157,7 @@ def baseline_scan(
         }
     )
     vetoes["LOC-CAPACITEIT"] = capacity < min_units
+    vetoes["LOC-BEBOUWD"] = cover > BUILT_SHARE
     excluded = vetoes.any(axis=1)
 
     values = pd.DataFrame(index=area.index)

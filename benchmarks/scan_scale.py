@@ -39,11 +39,19 @@ io_floor
 scan
     ``kansenkaart.pipeline.run_scan`` with ``scans/locatiescan.toml`` end to
     end in memory: reading, candidates, rules, scores, ranks and explanations.
-    Synthetic parcels are 100-2,000 m², so the shipped capacity veto (15
-    homes at 30 per hectare, 5,000 m²) would exclude every one of them and
-    nothing would be scored or ranked; the benchmark therefore runs a copy of
-    the scan (``bench_scan.toml`` in the data folder) whose veto asks for
-    ``BENCH_MIN_UNITS`` homes, so that most parcels are scored and ranked.
+    The benchmark runs a copy of the scan (``bench_scan.toml`` in the data
+    folder) with the rules the baseline implements
+    (``benchmarks/_baseline.py``, ``RULES``: the vetoes and scores the
+    synthetic province can decide). The shipped scan's other rules need
+    layers the synthetic province does not have (Natura 2000, noise,
+    monuments, ...), and a veto without its layer makes every parcel
+    *onbekend* (issue 12), so nothing would be scored or ranked. The
+    synthetic buildings cover the whole province, so the copy declares them
+    ``national`` (no parcel lies beyond their coverage). Synthetic
+    parcels are 100-2,000 m², so the shipped capacity veto (15 homes at 30
+    per hectare, 5,000 m²) would exclude every one of them; the copy's veto
+    asks for ``BENCH_MIN_UNITS`` homes, so that most parcels are scored and
+    ranked.
 folder
     ``kansenkaart.pipeline.scan_to_folder``: the scan end to end including
     writing ``candidates.gpkg`` and ``candidates.csv`` (with the partitioned
@@ -75,6 +83,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -283,14 +292,28 @@ def _run_folder(files: dict[str, list[Path]], engine: str | None) -> float:
 
 
 def _bench_scan(shipped: Path, folder: Path) -> Path:
-    """The shipped scan with the capacity veto at ``BENCH_MIN_UNITS`` homes."""
+    """The shipped scan restricted to the baseline's rules, with the capacity
+    veto at ``BENCH_MIN_UNITS`` homes."""
+    sys.path.insert(0, str(HERE))
+    from _baseline import RULES  # noqa: PLC0415
+
     text = shipped.read_text(encoding="utf-8")
     old = "params = { units_per_ha = 30, min_units = 15 }"
     if old not in text:
         msg = f"{shipped}: capacity veto parameters changed; update the benchmark"
         raise SystemExit(msg)
-    out = folder / "bench_scan.toml"
+    head, *blocks = text.split("\n[[rule]]\n")
+    ids = [re.search(r'^id = "([^"]+)"', b, re.MULTILINE) for b in blocks]
+    found = {m.group(1) for m in ids if m}
+    if missing := set(RULES) - found:
+        msg = f"{shipped}: no rule {sorted(missing)}; update benchmarks/_baseline.py"
+        raise SystemExit(msg)
+    kept = [b for b, m in zip(blocks, ids, strict=True) if m and m.group(1) in RULES]
+    # the synthetic buildings cover the whole province (no extract edge)
+    head += "\n[layers.buildings]\nnational = true\n"
+    text = "\n[[rule]]\n".join([head, *kept])
     new = f"params = {{ units_per_ha = 30, min_units = {BENCH_MIN_UNITS} }}"
+    out = folder / "bench_scan.toml"
     out.write_text(text.replace(old, new), encoding="utf-8")
     return out
 
