@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kansenkaart.errors import KansenkaartWarning, SchemaError
 
@@ -65,6 +67,18 @@ def _tables(layers: Mapping[str, Any]) -> dict[str, tuple[pd.DataFrame, str]]:
     return out
 
 
+def _arrow_strings(values: pd.Index) -> pa.Array:
+    arr = pa.array(pd.array(values, dtype="string"))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _count_in(values: pd.Index, wanted: pd.Index) -> int:
+    """How many of ``values`` are in ``wanted`` (Arrow's hash set: pandas'
+    ``isin`` on Arrow strings loops in Python, 0.9 s at 100,000 ids)."""
+    hit = pc.is_in(_arrow_strings(values), value_set=_arrow_strings(wanted))
+    return int(pc.sum(hit).as_py() or 0)
+
+
 def check_joins(
     cand: pd.DataFrame, layers: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
@@ -95,8 +109,8 @@ def check_joins(
     for name, (table, id_col) in sorted(_tables(layers).items()):
         label = f"--{name} {paths[name]}" if name in paths else f"--{name}"
         keys = pd.Index(table[id_col].dropna().astype(str).unique())
-        matched = int(ids.isin(keys).sum())
-        rows_matched = int(keys.isin(ids).sum())
+        matched = _count_in(ids, keys)
+        rows_matched = _count_in(keys, ids)
         # a table may cover only some candidates (vacancy) or a larger area
         # (a municipality's ownership): either direction counts
         rate = max(matched / max(len(ids), 1), rows_matched / max(len(keys), 1))
