@@ -51,7 +51,7 @@ from kansenkaart.errors import ConfigError
 from kansenkaart.prepare import PreparedDataset, prepared_sources
 from kansenkaart.results import build_summary, check_output_dir
 from kansenkaart.results.assemble import assemble_candidates
-from kansenkaart.results.csvtext import csv_bytes
+from kansenkaart.results.csvtext import write_csv
 from kansenkaart.results.folder import swap_into_place, write_marker
 from kansenkaart.results.model import OUTCOME_ORDER
 from kansenkaart.results.styles import write_layer_styles
@@ -63,6 +63,7 @@ from kansenkaart.rules.partitioned import (
     PartitionJob,
     evaluate_partition,
     plan_jobs,
+    release_memory,
     worker_pool,
 )
 from kansenkaart.scoring.score import rank_candidates, score_candidates
@@ -333,9 +334,8 @@ def _write_batch(item: _BatchJob) -> int:
     """Phase 4 on a worker: one output batch as CSV text and as an Arrow file
     for the GeoPackage; its pieces are removed."""
     frame = _batch_frame(item.scratch, item.batch)
-    _csv_part(item.scratch, item.batch).write_bytes(
-        csv_bytes(csv_table(frame), header=item.batch == 0)
-    )
+    with _csv_part(item.scratch, item.batch).open("wb") as fh:
+        write_csv(csv_table(frame), fh, header=item.batch == 0)
     table = _arrow_table(frame, promote=item.promote)
     tmp = _arrow_part(item.scratch, item.batch).with_suffix(".part")
     with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
@@ -424,17 +424,24 @@ def _summary(
     coverage: Mapping[str, Any],
     plans: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    ids = pd.Index(_strings([p.ids for p in parts]))
+    # the ids are checked for duplicates by Arrow; the summary's tables are
+    # indexed by position (a pandas index of every id of the country and its
+    # hash table would double the parent's memory)
+    ids = pa.chunked_array([p.ids for p in parts], type=pa.large_string())
+    if pc.count_distinct(ids).as_py() != len(ids):
+        msg = f"accounting failed: {len(ids)} candidates, not all ids distinct"
+        raise AssertionError(msg)
+    rows = pd.RangeIndex(len(ids))
     compact = pd.DataFrame(
         {
             "outcome": np.asarray(_outcomes(parts)),
             "weight_assessed": np.concatenate([p.weight_assessed for p in parts]),
             "municipality_code": _strings([p.municipality for p in parts]),
         },
-        index=ids,
+        index=rows,
     )
     evaluated, skipped, not_applicable = rules
-    table = RuleTable(pd.DataFrame(index=ids), evaluated, skipped, not_applicable)
+    table = RuleTable(pd.DataFrame(index=rows), evaluated, skipped, not_applicable)
     summary = build_summary(
         scan,
         compact,
@@ -532,16 +539,19 @@ def scan_prepared_to_folder(
     scratch.mkdir(parents=True)
     try:
         rows = batch_rows or OUTPUT_BATCH_ROWS
-        parts = _run_phases(scan, jobs, tmp, n, rows, progress)
-        summary = _summary(
-            scan,
-            parts,
-            rules,
-            dataset,
-            reference_date,
-            coverage=coverage or {},
-            plans=list(plans or []),
-        )
+
+        def summarize(parts: list[_Compact]) -> dict[str, Any]:
+            return _summary(
+                scan,
+                parts,
+                rules,
+                dataset,
+                reference_date,
+                coverage=coverage or {},
+                plans=list(plans or []),
+            )
+
+        summary = _run_phases(scan, jobs, tmp, n, rows, progress, summarize)
         (tmp / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2, default=str),
             encoding="utf-8",
@@ -562,16 +572,23 @@ def _run_phases(  # noqa: PLR0917 - the phases share these
     workers: int,
     batch_rows: int,
     progress: Progress | None,
-) -> list[_Compact]:
-    """Score, rank, assemble and write the candidates; the partitions' compact
-    arrays (for the summary)."""
+    summarize: Callable[[list[_Compact]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Score, rank, assemble and write the candidates; the summary (made from
+    the partitions' compact arrays, which are let go before the texts and the
+    output batches are made)."""
     scratch = str(tmp / ".partitions")
     _step(progress, f"regels en scores: {len(jobs)} delen op {workers} processen")
     with worker_pool(min(workers, len(jobs))) as run:
         parts = list(run(_score_partition, [_ScoreJob(j, scratch) for j in jobs]))
         assemble = _rank_jobs(parts, scratch, batch_rows, scan.map_fields, progress)
+        summary = summarize(parts)
+        del parts
+        release_memory()
         _step(progress, "teksten per deel")
         assembled = list(run(_assemble_partition, assemble))
+        del assemble
+        release_memory()
         rows = sum(a.rows for a in assembled)
         geometry = _layer_geometry(assembled)
         crs = next((a.crs for a in assembled if a.crs), None)
@@ -587,7 +604,7 @@ def _run_phases(  # noqa: PLR0917 - the phases share these
             raise AssertionError(msg)
         write_layer_styles(tmp / "candidates.gpkg")
     shutil.rmtree(scratch)
-    return parts
+    return summary
 
 
 def _rank_jobs(

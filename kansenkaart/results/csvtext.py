@@ -22,13 +22,18 @@ from __future__ import annotations
 import csv
 import io
 import math
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["csv_bytes"]
+__all__ = ["SLICE_ROWS", "csv_bytes", "write_csv"]
+
+#: Rows :func:`write_csv` formats at a time: the text of a row of a national
+#: scan is up to a few kB, and joining the cells holds it about four times.
+SLICE_ROWS = 10_000
 
 #: Arrow strings with 64-bit offsets (a column may hold more than 2 GB of text).
 _S = pa.large_string()
@@ -191,3 +196,17 @@ def csv_bytes(table: pd.DataFrame, *, header: bool = True) -> bytes:
     start = int(offsets[data.offset])
     stop = int(offsets[data.offset + len(data)])
     return head + data.buffers()[2].slice(start, stop - start).to_pybytes()
+
+
+def write_csv(
+    table: pd.DataFrame,
+    sink: BinaryIO,
+    *,
+    header: bool = True,
+    slice_rows: int = SLICE_ROWS,
+) -> None:
+    """Write :func:`csv_bytes` of ``table`` to ``sink``, ``slice_rows`` rows at a
+    time: the same bytes, with the text of one slice in memory at once."""
+    for start in range(0, max(len(table), 1), slice_rows):
+        part = table.iloc[start : start + slice_rows]
+        sink.write(csv_bytes(part, header=header and start == 0))

@@ -20,7 +20,7 @@ import shapely
 
 from kansenkaart.errors import ConfigError
 from kansenkaart.results.charts import write_charts
-from kansenkaart.results.csvtext import csv_bytes
+from kansenkaart.results.csvtext import write_csv
 from kansenkaart.results.folder import check_output_dir, swap_into_place, write_marker
 from kansenkaart.results.model import ScanResult, order_candidates
 from kansenkaart.results.styles import write_layer_styles
@@ -164,7 +164,8 @@ def write_results(
         )
         write_layer_styles(tmp / "candidates.gpkg")
         table = _table(cand)
-        (tmp / "candidates.csv").write_bytes(csv_bytes(table))
+        with (tmp / "candidates.csv").open("wb") as fh:
+            write_csv(table, fh)
         _write_xlsx(table, tmp / "candidates.xlsx", result.summary)
         if result.leave_one_out is not None:
             result.leave_one_out.to_csv(

@@ -38,9 +38,14 @@ floating-point sums come out the same.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
+import gc
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -76,6 +81,7 @@ __all__ = [
     "layer_halos",
     "map_partitions",
     "plan_partitions",
+    "release_memory",
     "worker_pool",
 ]
 
@@ -384,6 +390,41 @@ def evaluate_partition(job: PartitionJob) -> PartitionResult:
     return PartitionResult(job.partition.id, cand, table, order)
 
 
+@functools.cache
+def _libc() -> Any:
+    """glibc, for ``malloc_trim`` (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 - musl has none
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def release_memory() -> None:
+    """Give the memory freed by a finished job back to the system.
+
+    Python's objects, glibc's heap and Arrow's memory pool keep freed pages
+    for later use, so a worker process that assembled a large partition
+    stays as large for every later job (measured: 1.8 GB per worker while
+    writing 100,000-row batches of a national scan that needed 0.6 GB).
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _released(func: Callable[[Any], Any], job: Any) -> Any:
+    try:
+        return func(job)
+    finally:
+        release_memory()
+
+
 @contextlib.contextmanager
 def worker_pool(workers: int) -> Iterator[Callable[..., Iterator[Any]]]:
     """A mapper over ``workers`` processes, kept open for several rounds of jobs.
@@ -391,14 +432,19 @@ def worker_pool(workers: int) -> Iterator[Callable[..., Iterator[Any]]]:
     Yields ``run(func, jobs)``, an iterator of ``func(job)`` in job order.
     ``workers <= 1`` runs jobs one after another in this process. The pool
     uses the ``spawn`` start method: workers start clean (no inherited
-    threads or layers) and import only what ``func`` needs.
+    threads or layers) and import only what ``func`` needs; after each job a
+    worker gives its freed memory back (:func:`release_memory`).
     """
     if workers <= 1:
         yield map
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield pool.map
+
+        def run(func: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
+            return pool.map(functools.partial(_released, func), jobs)
+
+        yield run
 
 
 def map_partitions(

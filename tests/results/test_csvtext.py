@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from kansenkaart.datasets import default_inputs, scan_path
 from kansenkaart.pipeline import ScanInputs, run_scan
-from kansenkaart.results.csvtext import csv_bytes
+from kansenkaart.results.csvtext import csv_bytes, write_csv
 from kansenkaart.results.model import order_candidates
 from kansenkaart.results.write import _table
 
@@ -82,8 +82,9 @@ _texts = st.one_of(
         )
     ),
     header=st.booleans(),
+    slice_rows=st.integers(1, 5),
 )
-def test_any_table_as_pandas_writes_it(rows, header) -> None:
+def test_any_table_as_pandas_writes_it(rows, header, slice_rows) -> None:
     floats, texts, ints, flags = rows
     table = pd.DataFrame(
         {
@@ -99,3 +100,10 @@ def test_any_table_as_pandas_writes_it(rows, header) -> None:
     for column in table.columns:
         one = table[[column]]
         assert csv_bytes(one, header=header) == _pandas(one, header=header)
+    # written slice by slice: the same bytes (one slice may go through pandas)
+    sink = io.BytesIO()
+    write_csv(table, sink, header=header, slice_rows=slice_rows)
+    assert sink.getvalue() == _pandas(table, header=header)
+    sink = io.BytesIO()
+    write_csv(table.iloc[:0], sink, header=header, slice_rows=slice_rows)
+    assert sink.getvalue() == _pandas(table.iloc[:0], header=header)
