@@ -355,6 +355,12 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     groups = enkel.groupby("plan_id", sort=False)["main_group"].value_counts()
     plans = gdf.drop_duplicates("plan_id")
     aanwijzingen = gdf.attrs.get("gebiedsaanwijzingen", {})
+    # each plan's rows, split once (a mask per plan compared every row's
+    # plan id once per plan)
+    # overlays classified once for all plans (names repeat across plans)
+    classes = classify_overlays(gdf)
+    by_plan = gdf.groupby("plan_id", sort=False).indices
+    named = pd.DataFrame(gdf[["name", "object_type", "main_group"]])
     summary = []
     for plan in plans.itertuples(index=False):  # one row per plan
         pid = plan.plan_id
@@ -371,7 +377,8 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
                 else {}
             ),
         }
-        entry.update(_overlay_summary(gdf.loc[gdf["plan_id"] == pid]))
+        rows = by_plan.get(pid, np.zeros(0, dtype=np.intp))
+        entry.update(_overlay_summary(named.iloc[rows], classes.iloc[rows]))
         if pid in aanwijzingen:  # a STOP/TPOD regeling
             entry["gebiedsaanwijzingen"] = dict(aanwijzingen[pid])
         summary.append(entry)
@@ -386,8 +393,9 @@ def _before_2024(date: Any, source: Any = None) -> bool | None:
     return str(date) < OMGEVINGSWET_DATE
 
 
-def _overlay_summary(plan: gpd.GeoDataFrame) -> dict[str, Any]:
-    classes = classify_overlays(plan)
+def _overlay_summary(plan: pd.DataFrame, classes: pd.DataFrame) -> dict[str, Any]:
+    """Overlay counts of one plan; ``classes`` as :func:`classify_overlays`
+    gives them for the plan's rows."""
     overlays = classes.dropna(subset=["overlay_class"])
     counts = overlays["overlay_class"].value_counts()
     kinds = overlays.dropna(subset=["overlay_kind"])

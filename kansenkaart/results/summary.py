@@ -243,8 +243,10 @@ def _scan_file(scan: ScanDefinition) -> dict[str, Any]:
 
 def _completeness(out: pd.DataFrame) -> dict[str, Any]:
     """Scored candidates by how much of the weight was decided."""
-    scored = out[out["outcome"] == "scored"]
-    share = scored["weight_assessed"].astype(float)
+    # the one column, not the whole frame (taking every column of a million
+    # candidates cost 2 s)
+    scored = (out["outcome"] == "scored").to_numpy(dtype=bool)
+    share = out["weight_assessed"].astype(float)[scored]
     return {
         "scored_fully_assessed": int((share >= 1.0 - 1e-9).sum()),
         "scored_partly_assessed": int((share < 1.0 - 1e-9).sum()),

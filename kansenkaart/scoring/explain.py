@@ -282,6 +282,29 @@ def derived_values_note(reason: pd.Series, cand: pd.DataFrame) -> pd.Series:
     return out.where(~derived, out + note).rename(reason.name)
 
 
+def _unique_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(matrix, axis=0, return_inverse=True)`` for an integer matrix.
+
+    The columns are packed into one integer per row (mixed radix, first
+    column most significant), so the rows sort in the same order as
+    ``axis=0`` sorts them, in a fraction of its time (``axis=0`` sorts a
+    structured view: 1 s per call at a million rows); too wide a range falls
+    back to ``axis=0``.
+    """
+    matrix = np.asarray(matrix, dtype=np.int64)
+    if not len(matrix):
+        return np.unique(matrix, axis=0, return_inverse=True)
+    low = matrix.min(axis=0)
+    span = matrix.max(axis=0) - low + 1
+    if float(np.prod(span.astype(float))) >= 2.0**62:
+        return np.unique(matrix, axis=0, return_inverse=True)
+    packed = np.zeros(len(matrix), dtype=np.int64)
+    for column, lo, size in zip(matrix.T, low, span, strict=True):
+        packed = packed * size + (column - lo)
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    return matrix[first], inverse.reshape(-1)
+
+
 def _best_worst(
     pts: Sequence[np.ndarray], score_rules: Sequence[Rule], n: int, total: float
 ) -> tuple[np.ndarray, list[str | None]]:
@@ -307,7 +330,7 @@ def _best_worst(
     key = np.column_stack(
         [none, best, tenths_best, np.where(weak, worst, -1), tenths_worst * weak]
     )
-    uniq, codes = np.unique(key, axis=0, return_inverse=True)
+    uniq, codes = _unique_rows(key)
     titles = [r.title for r in score_rules]
     texts: list[str | None] = []
     for is_none, b, tb, w, tw in uniq:
@@ -360,7 +383,7 @@ def _scored_parts(
     low = np.round(pick(scored["score"].astype(float).to_numpy()), 1)
     high = np.round(pick(scored["score_max"].astype(float).to_numpy()), 1)
     pair = np.column_stack([np.rint(low * 10), np.rint(high * 10)]).astype(np.int64)
-    uniq_pair, head_code = np.unique(pair, axis=0, return_inverse=True)
+    uniq_pair, head_code = _unique_rows(pair)
     head = [
         f"Score {_fmt(lo / 10)} van 100 ("
         + (f"hoogstens {_fmt(hi / 10)}; " if hi > lo else "")
@@ -375,7 +398,7 @@ def _scored_parts(
     comp, names = _undecided_texts(_texts(unk_uniq), table)
     flag_code, suffix = pick(flags[0]), flags[1]
     key = np.column_stack([bw_code, np.maximum(unk_code, 0), flag_code])
-    uniq, tail_code = np.unique(key, axis=0, return_inverse=True)
+    uniq, tail_code = _unique_rows(key)
     tail = [
         f"); {comp[u]}; {bw[b]}.{names[u]}{suffix[f]}"
         if comp

@@ -319,3 +319,26 @@ def test_float_codes_group_by_exact_value(values: list, rounded: bool) -> None:
     assert (np.isnan(back) == np.isnan(arr)).all()
     assert (np.where(np.isnan(back), nan_bits, back.view(np.int64)) == bits).all()
     assert len(set(codes.tolist())) == len(set(bits.tolist()))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.integers(0, 40),
+    columns=st.integers(1, 5),
+    wide=st.booleans(),
+    data=st.data(),
+)
+def test_unique_rows_as_numpy(rows, columns, wide, data) -> None:
+    """The packed unique rows equal ``np.unique(axis=0)``: rows, order, inverse
+    (also for ranges too wide to pack, which fall back to it)."""
+    bound = 2**40 if wide else 3
+    values = data.draw(
+        st.lists(
+            st.integers(-bound, bound), min_size=rows * columns, max_size=rows * columns
+        )
+    )
+    matrix = np.array(values, dtype=np.int64).reshape(rows, columns)
+    want_rows, want_inverse = np.unique(matrix, axis=0, return_inverse=True)
+    got_rows, got_inverse = explain._unique_rows(matrix)
+    np.testing.assert_array_equal(got_rows, want_rows)
+    np.testing.assert_array_equal(got_inverse.reshape(-1), want_inverse.reshape(-1))
