@@ -199,11 +199,17 @@ def _assemble_partition(item: _AssembleJob) -> _Assembled:
         pd.Series(item.rank_municipality, index=cand.index, name="rank"),
     )
     out = assemble_candidates(cand, table, None, item.map_fields, ranks=ranks)
-    batch = item.row // item.batch_rows
-    for b in np.unique(batch):
-        keep = batch == b
-        piece = out[keep].assign(_row=item.row[keep])
-        folder = _batch_dir(item.scratch, int(b))
+    # one reordering, then a slice per output batch (a mask per batch took
+    # every column once per batch: 90 times at 9M parcels)
+    order = np.argsort(item.row, kind="stable")
+    rows = item.row[order]
+    out = out.iloc[order]
+    batch = rows // item.batch_rows
+    cuts = np.flatnonzero(np.diff(batch)) + 1
+    spans = zip(np.r_[0, cuts], np.r_[cuts, len(rows)], strict=True) if len(rows) else ()
+    for a, b in spans:
+        piece = out.iloc[a:b].assign(_row=rows[a:b])
+        folder = _batch_dir(item.scratch, int(batch[a]))
         folder.mkdir(exist_ok=True)
         with (folder / f"part-{item.partition:06d}.pkl").open("wb") as fh:
             pickle.dump(piece, fh, protocol=5)
