@@ -355,9 +355,9 @@ def zoning_summary(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     groups = enkel.groupby("plan_id", sort=False)["main_group"].value_counts()
     plans = gdf.drop_duplicates("plan_id")
     aanwijzingen = gdf.attrs.get("gebiedsaanwijzingen", {})
-    # each plan's rows, split once (a mask per plan compared every row's
-    # plan id once per plan)
-    # overlays classified once for all plans (names repeat across plans)
+    # overlays classified once for all plans (names repeat across plans) and
+    # each plan's rows found once (a mask per plan compared every row's plan
+    # id once per plan)
     classes = classify_overlays(gdf)
     by_plan = gdf.groupby("plan_id", sort=False).indices
     named = pd.DataFrame(gdf[["name", "object_type", "main_group"]])
