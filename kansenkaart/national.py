@@ -206,7 +206,9 @@ def _assemble_partition(item: _AssembleJob) -> _Assembled:
     out = out.iloc[order]
     batch = rows // item.batch_rows
     cuts = np.flatnonzero(np.diff(batch)) + 1
-    spans = zip(np.r_[0, cuts], np.r_[cuts, len(rows)], strict=True) if len(rows) else ()
+    spans = (
+        zip(np.r_[0, cuts], np.r_[cuts, len(rows)], strict=True) if len(rows) else ()
+    )
     for a, b in spans:
         piece = out.iloc[a:b].assign(_row=rows[a:b])
         folder = _batch_dir(item.scratch, int(batch[a]))
