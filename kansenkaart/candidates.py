@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -271,7 +272,8 @@ def build_candidates(
     return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
 
 
-def select_in_area(cand: gpd.GeoDataFrame, area: gpd.GeoSeries) -> gpd.GeoDataFrame:
-    """The candidates whose representative point lies in ``area``."""
+def select_in_area(cand: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
+    """The candidates whose representative point lies in ``area`` (a GeoSeries
+    or an array of geometries, as a partition job carries it)."""
     pts = shapely.point_on_surface(np.asarray(cand.geometry.values))
-    return cand[intersects_any(pts, np.asarray(area.values))]
+    return cand[intersects_any(pts, np.asarray(area))]

@@ -287,6 +287,11 @@ _MULTI = {
     "LineString": "MultiLineString",
     "Polygon": "MultiPolygon",
 }
+_MAKE_MULTI = {
+    shapely.GeometryType.POINT: shapely.multipoints,
+    shapely.GeometryType.LINESTRING: shapely.multilinestrings,
+    shapely.GeometryType.POLYGON: shapely.multipolygons,
+}
 
 
 def _layer_geometry(parts: Sequence[_Assembled]) -> _LayerGeometry:
@@ -322,10 +327,12 @@ class _BatchJob:
 def _arrow_table(frame: gpd.GeoDataFrame, *, promote: bool) -> pa.Table:
     """The batch as the Arrow table pyogrio writes (geometry as WKB)."""
     geoms = np.asarray(frame.geometry.values).copy()
-    if promote:
-        single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-        if single.any():
-            geoms[single] = shapely.multipolygons(np.atleast_2d(geoms[single]), axis=0)
+    if promote:  # each single geometry becomes a multi of one part
+        types = shapely.get_type_id(geoms)
+        for single, make in _MAKE_MULTI.items():
+            hit = types == single
+            if hit.any():
+                geoms[hit] = make(np.atleast_2d(geoms[hit]), axis=0)
     name = frame.geometry.name
     plain = pd.DataFrame(frame, copy=False).reset_index()
     plain[name] = shapely.to_wkb(geoms)
@@ -544,11 +551,18 @@ def scan_prepared_to_folder(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     scratch = tmp / ".partitions"
-    scratch.mkdir(parents=True)
+    tmp.mkdir()  # a new folder of this run: only it is removed on failure
+    scratch.mkdir()
     try:
         rows = batch_rows or OUTPUT_BATCH_ROWS
 
         def summarize(parts: list[_Compact]) -> dict[str, Any]:
+            if area is not None and not sum(len(p.ids) for p in parts):
+                msg = (
+                    "--area: no candidate lies inside this area. Give an area "
+                    "that overlaps the inputs."
+                )
+                raise ConfigError(msg)
             return _summary(
                 scan,
                 parts,

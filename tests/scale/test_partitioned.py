@@ -234,19 +234,27 @@ def test_dask_reads_the_same_partitions(site, prepared, dask_client) -> None:
 # --- whole scans ---------------------------------------------------------------
 
 
-def test_folder_written_in_partitions_equals_fast(site_files, prepared, tmp_path):
+def _fast_and_partitioned(site_files, prepared, tmp_path, area=None, **options):
+    """Result folders ``fast`` and ``part`` of the test scan: the fast engine on
+    the files, the partitioned engine (``options``) on the prepared folder."""
     kwargs = {"reference_date": "2026-01-01", "overwrite": True}
-    _, fast = scan_to_folder(
-        site_files["scan"], scan_inputs(site_files), tmp_path / "fast", **kwargs
-    )
+    files = scan_inputs(site_files)
+    files.area = area
+    _, fast = scan_to_folder(site_files["scan"], files, tmp_path / "fast", **kwargs)
     result, part = scan_to_folder(
         site_files["scan"],
-        ScanInputs(parcels=[prepared]),
+        ScanInputs(parcels=[prepared], area=area),
         tmp_path / "part",
         engine="partitioned",
-        chunk_size=300,
-        workers=1,
+        **options,
         **kwargs,
+    )
+    return result, fast, part
+
+
+def test_folder_written_in_partitions_equals_fast(site_files, prepared, tmp_path):
+    result, fast, part = _fast_and_partitioned(
+        site_files, prepared, tmp_path, chunk_size=300, workers=1
     )
     a = (fast / "candidates.csv").read_bytes()
     assert (part / "candidates.csv").read_bytes() == a
@@ -274,19 +282,9 @@ def test_folder_in_small_batches_on_processes_equals_fast(
     streamed batch by batch (one geometry type for the whole layer, the
     zoning fallback's multipolygons among the parcels' polygons) and the CSV
     parts joined in order; every part is removed once written."""
-    kwargs = {"reference_date": "2026-01-01", "overwrite": True}
-    _, fast = scan_to_folder(
-        site_files["scan"], scan_inputs(site_files), tmp_path / "fast", **kwargs
-    )
     monkeypatch.setattr(national, "OUTPUT_BATCH_ROWS", 150)
-    _, part = scan_to_folder(
-        site_files["scan"],
-        ScanInputs(parcels=[prepared]),
-        tmp_path / "part",
-        engine="partitioned",
-        chunk_size=700,
-        workers=2,
-        **kwargs,
+    _, fast, part = _fast_and_partitioned(
+        site_files, prepared, tmp_path, chunk_size=700, workers=2
     )
     assert (part / "candidates.csv").read_bytes() == (
         fast / "candidates.csv"
@@ -295,6 +293,44 @@ def test_folder_in_small_batches_on_processes_equals_fast(
     want = gpd.read_file(fast / "candidates.gpkg", layer="candidates")
     pd.testing.assert_frame_equal(got, want)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fast", "part"]
+
+
+def _area_file(folder: Path, geometry) -> Path:
+    path = folder / "area.gpkg"
+    gpd.GeoDataFrame(geometry=[geometry], crs="EPSG:28992").to_file(path)
+    return path
+
+
+def test_folder_of_an_area_equals_fast(site, site_files, prepared, tmp_path):
+    """``--area`` on a prepared folder keeps the same candidates as the fast
+    engine (it crashed: the partition job carries the area as an array)."""
+    x0, y0, x1, y1 = site.candidates.total_bounds
+    west = shapely.box(x0, y0, (x0 + x1) / 2, y1)
+    area = _area_file(tmp_path, west)
+    _, fast, part = _fast_and_partitioned(
+        site_files, prepared, tmp_path, area=area, chunk_size=300, workers=1
+    )
+    text = (fast / "candidates.csv").read_bytes()
+    assert (part / "candidates.csv").read_bytes() == text
+    assert 0 < text.count(b"\n") - 1 < len(site.candidates)
+
+
+def test_area_without_candidates_is_refused(site, site_files, prepared, tmp_path):
+    """An area inside the folder's extent that holds no candidate: a clear
+    error naming --area, and nothing written beside the area file."""
+    x0, y0, x1, y1 = site.candidates.total_bounds
+    speck = shapely.Point((x0 + x1) / 2, (y0 + y1) / 2).buffer(0.01)
+    area = _area_file(tmp_path, speck)
+    with pytest.raises(ConfigError, match="--area: no candidate"):
+        scan_to_folder(
+            site_files["scan"],
+            ScanInputs(parcels=[prepared], area=area),
+            tmp_path / "out",
+            engine="partitioned",
+            reference_date="2026-01-01",
+            workers=1,
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["area.gpkg"]
 
 
 def test_streamed_layer_takes_the_type_of_all_batches(tmp_path) -> None:
